@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# chip-read.sh SCENARIO — reads a virtual card through a real pcscd + vpcd
+# with kioskctl and checks the outcome. Run under tools/with-pcscd.
+source "$(dirname "$0")/lib.sh"
+scenario=${1:?scenario}
+
+case "$scenario" in
+passport-genuine)
+  make_card passport-sample "$T/card"
+  start_card "$T/card"
+  read_card "$T/out.json" --mrz "$(mrz_key "$T/card")" --trust "$T/card/trust"
+  [ $RC -eq 0 ] || fail "exit $RC: $(cat "$T/out.json.err")"
+  expect_json "$T/out.json" .access.protocol BAC
+  expect_json "$T/out.json" .authentication.passive valid
+  expect_json "$T/out.json" .authentication.verdict genuine
+  expect_json "$T/out.json" .holder.nationality "$(jq -r .mrz.nationality "$KS_SOURCE_DIR/tools/mkcard/profiles/passport-sample.json")"
+  pass "passport read by BAC is genuine"
+  ;;
+cccd-genuine)
+  make_card cccd-sample "$T/card"
+  start_card "$T/card"
+  read_card "$T/out.json" --mrz "$(mrz_key "$T/card")" --trust "$T/card/trust" --portrait-out "$T/face.jpg"
+  [ $RC -eq 0 ] || fail "exit $RC: $(cat "$T/out.json.err")"
+  expect_json "$T/out.json" .authentication.verdict genuine
+  expect_json "$T/out.json" .holder.id_number "$(jq -r .cccd.id_number "$KS_SOURCE_DIR/tools/mkcard/profiles/cccd-sample.json")"
+  expect_json "$T/out.json" .holder.date_of_birth 1999-08-15
+  expect_json "$T/out.json" .portrait.format jpeg
+  expect_json "$T/out.json" .portrait.sha256 "$(sha256sum "$T/portrait.jpg" | cut -d' ' -f1)"
+  expect_json "$T/out.json" .portrait.width 360
+  expect_json "$T/out.json" .portrait.height 480
+  cmp -s "$T/face.jpg" "$T/portrait.jpg" || fail "--portrait-out differs from the personalised portrait"
+  [ "$(jq .portrait.bytes "$T/out.json")" -ge 15000 ] || fail "portrait under 15 KB"
+  pass "CCCD read is genuine, portrait intact"
+  ;;
+tampered-dg2)
+  make_card cccd-sample "$T/card"
+  # Flip one byte inside the JPEG data, far from any header.
+  flip_byte "$T/card/0102.bin" $(( $(stat -c %s "$T/card/0102.bin") - 100 ))
+  start_card "$T/card"
+  read_card "$T/out.json" --mrz "$(mrz_key "$T/card")" --trust "$T/card/trust"
+  [ $RC -eq 1 ] || fail "exit $RC, expected 1"
+  expect_json "$T/out.json" .authentication.passive invalid
+  expect_json "$T/out.json" .authentication.verdict not_genuine
+  jq -r .authentication.passive_reason "$T/out.json" | grep -q "DG2" || fail "reason does not name DG2"
+  pass "one changed byte of DG2 makes passive authentication invalid, naming DG2"
+  ;;
+unknown-csca)
+  make_card cccd-sample "$T/card"
+  make_card cccd-sample "$T/other"
+  start_card "$T/card"
+  read_card "$T/out.json" --mrz "$(mrz_key "$T/card")" --trust "$T/other/trust"
+  [ $RC -eq 1 ] || fail "exit $RC, expected 1"
+  expect_json "$T/out.json" .authentication.passive untrusted
+  expect_json "$T/out.json" .authentication.verdict unverified
+  pass "a DSC from an unknown CSCA is untrusted"
+  ;;
+wrong-mrz)
+  make_card cccd-sample "$T/card"
+  start_card "$T/card"
+  read_card "$T/out.json" --mrz "123456789:990101:300101" --trust "$T/card/trust"
+  [ $RC -eq 3 ] || fail "exit $RC, expected 3"
+  grep -q "access denied" "$T/out.json.err" || fail "no clear access-denied message: $(cat "$T/out.json.err")"
+  [ "$(wc -l <"$T/out.json.err")" -eq 1 ] || fail "more than one line on stderr"
+  [ ! -s "$T/out.json" ] || fail "output printed for a denied read"
+  pass "a wrong MRZ is access denied, one clear line"
+  ;;
+removed-mid-read)
+  make_card cccd-sample "$T/card"
+  start_card "$T/card" --fault remove-after=6
+  read_card "$T/out.json" --mrz "$(mrz_key "$T/card")" --trust "$T/card/trust"
+  [ $RC -eq 4 ] || fail "exit $RC, expected 4"
+  grep -q "removed" "$T/out.json.err" || fail "error does not say the card was removed: $(cat "$T/out.json.err")"
+  [ "$(wc -l <"$T/out.json.err")" -eq 1 ] || fail "more than one line on stderr"
+  pass "a card pulled out mid-read gives one clean error"
+  ;;
+corrupt-sm)
+  make_card cccd-sample "$T/card"
+  start_card "$T/card" --fault corrupt-sm
+  read_card "$T/out.json" --mrz "$(mrz_key "$T/card")" --trust "$T/card/trust"
+  [ $RC -eq 4 ] || fail "exit $RC, expected 4"
+  grep -qi "authentication" "$T/out.json.err" || fail "no MAC error reported: $(cat "$T/out.json.err")"
+  pass "a response with a bad MAC is refused"
+  ;;
+short-apdus)
+  make_card cccd-sample "$T/card"
+  start_card "$T/card" --no-extended
+  read_card "$T/out.json" --mrz "$(mrz_key "$T/card")" --trust "$T/card/trust"
+  [ $RC -eq 0 ] || fail "exit $RC: $(cat "$T/out.json.err")"
+  expect_json "$T/out.json" .authentication.verdict genuine
+  apdus=$(jq .stats.apdus "$T/out.json")
+  [ "$apdus" -gt 60 ] || fail "only $apdus APDUs without extended length: were extended APDUs sent?"
+  pass "a card without extended length reads with short APDUs ($apdus APDUs)"
+  ;;
+external-dsc)
+  # A CSCA and DSC made with the openssl CLI, outside the project's code.
+  mkdir -p "$T/pki/trust"
+  cd "$T/pki"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout csca.key -out trust/csca.pem -days 3650 \
+    -subj "/C=VN/O=Test/CN=External Test CSCA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl req -new -newkey rsa:2048 -nodes -keyout dsc.key -out dsc.csr -subj "/C=VN/O=Test/CN=External Test DSC" 2>/dev/null
+  printf 'keyUsage=critical,digitalSignature\n' >dsc.ext
+  openssl x509 -req -in dsc.csr -CA trust/csca.pem -CAkey csca.key -CAcreateserial -out dsc.pem -days 365 -extfile dsc.ext 2>/dev/null
+  cd - >/dev/null
+  make_card cccd-sample "$T/card" --dsc-key "$T/pki/dsc.key" --dsc-cert "$T/pki/dsc.pem"
+  [ ! -e "$T/card/trust/csca.pem" ] || fail "mkcard wrote a CSCA although a DSC was given"
+  start_card "$T/card"
+  read_card "$T/out.json" --mrz "$(mrz_key "$T/card")" --trust "$T/pki/trust"
+  [ $RC -eq 0 ] || fail "exit $RC with the external CSCA: $(cat "$T/out.json.err")"
+  expect_json "$T/out.json" .authentication.passive valid
+  read_card "$T/out2.json" --mrz "$(mrz_key "$T/card")"
+  [ $RC -eq 1 ] || fail "exit $RC without trust, expected 1"
+  expect_json "$T/out2.json" .authentication.passive untrusted
+  stop_card
+  flip_byte "$T/card/0102.bin" $(( $(stat -c %s "$T/card/0102.bin") / 2 ))
+  start_card "$T/card"
+  read_card "$T/out3.json" --mrz "$(mrz_key "$T/card")" --trust "$T/pki/trust"
+  [ $RC -eq 1 ] || fail "exit $RC after changing DG2, expected 1"
+  expect_json "$T/out3.json" .authentication.passive invalid
+  pass "openssl-made CSCA/DSC: genuine with trust, untrusted without, invalid after one DG2 byte"
+  ;;
+third-party-client)
+  make_card cccd-sample "$T/card"
+  start_card "$T/card"
+  for _ in $(seq 1 50); do
+    opensc-tool -l 2>/dev/null | grep -q "Yes" && break
+    sleep 0.1
+  done
+  atr=$(opensc-tool -r 0 -a 2>/dev/null | tail -n 1)
+  echo "$atr" | grep -Eq '^3[bB]:8' || fail "opensc-tool did not see the card's ATR (got '$atr')"
+  # A third-party client selecting the eMRTD application gets 90 00.
+  opensc-tool -r 0 -s 00:A4:04:0C:07:A0:00:00:02:47:10:01 2>/dev/null | grep -q "SW1=0x90, SW2=0x00" ||
+    fail "opensc-tool could not select the eMRTD application"
+  pass "opensc-tool sees the virtual card (ATR $atr) and selects the eMRTD application"
+  ;;
+*)
+  fail "unknown scenario $scenario"
+  ;;
+esac

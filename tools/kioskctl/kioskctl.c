@@ -1,0 +1,35 @@
+/* kioskctl — the kiosk's command-line tool: one subcommand per job. */
+#include <stdio.h>
+#include <string.h>
+
+#include "kioskctl.h"
+
+static void usage(FILE *to)
+{
+    fputs("usage: kioskctl COMMAND [options]\n"
+          "commands:\n"
+          "  read      read and authenticate the ID card in a reader\n"
+          "  readers   list the smart-card readers and whether they hold a card\n"
+          "run 'kioskctl COMMAND --help' for the options of a command\n",
+          to);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "read") == 0)
+        return cmd_read(argc - 1, argv + 1);
+    if (strcmp(cmd, "readers") == 0)
+        return cmd_readers(argc - 1, argv + 1);
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "kioskctl: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}
