@@ -1,5 +1,7 @@
 #include "pa.h"
 
+#include "fileio.h"
+
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,33 +40,6 @@ static bool has_trust_extension(const char *name)
             return true;
     }
     return false;
-}
-
-static ks_status read_file(const char *path, uint8_t **buf, size_t *len)
-{
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return KS_ERR_IO;
-    if ((unsigned long long)st.st_size > PA_MAX_TRUST_FILE)
-        return KS_ERR_TOO_LARGE;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return KS_ERR_IO;
-    size_t want = (size_t)st.st_size;
-    uint8_t *b = malloc(want ? want : 1);
-    if (!b) {
-        fclose(f);
-        return KS_ERR_NO_MEMORY;
-    }
-    size_t got = fread(b, 1, want, f);
-    fclose(f);
-    if (got != want) {
-        free(b);
-        return KS_ERR_IO;
-    }
-    *buf = b;
-    *len = got;
-    return KS_OK;
 }
 
 /* Takes ownership of cert / crl (either may be NULL). */
@@ -155,7 +130,7 @@ static ks_status load_file(pa_trust *t, const char *path)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    ks_status st = read_file(path, &buf, &len);
+    ks_status st = fileio_read(path, PA_MAX_TRUST_FILE, &buf, &len);
     if (st == KS_ERR_NO_MEMORY)
         return st;
     if (st != KS_OK)

@@ -48,21 +48,22 @@ static ks_status map_rv(LONG rv)
 }
 
 /* After a failed exchange: did the card leave? pcscd notices a removal by
- * polling, so give its state up to CARD_LEFT_WAIT_MS to change. */
-#define CARD_LEFT_WAIT_MS 1500
+ * polling the driver, so its view may lag; give it up to CARD_LEFT_WAIT_MS. */
+#define CARD_LEFT_WAIT_MS 3000
+#define CARD_GONE (SCARD_STATE_EMPTY | SCARD_STATE_UNAVAILABLE | SCARD_STATE_MUTE)
 static bool card_left(pcsc_transport *p)
 {
     SCARD_READERSTATE st = {.szReader = p->reader, .dwCurrentState = SCARD_STATE_UNAWARE};
-    if (SCardGetStatusChange(p->ctx, 0, &st, 1) != SCARD_S_SUCCESS)
-        return false;
-    if (!(st.dwEventState & SCARD_STATE_PRESENT))
-        return true;
-    st.dwCurrentState = st.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
-    if (SCardGetStatusChange(p->ctx, CARD_LEFT_WAIT_MS, &st, 1) != SCARD_S_SUCCESS)
-        return false;
-    return !(st.dwEventState & SCARD_STATE_PRESENT);
+    for (int waited = 0; waited <= CARD_LEFT_WAIT_MS; waited += 250) {
+        LONG rv = SCardGetStatusChange(p->ctx, waited ? 250 : 0, &st, 1);
+        if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
+            return false;
+        if ((st.dwEventState & CARD_GONE) || !(st.dwEventState & SCARD_STATE_PRESENT))
+            return true;
+        st.dwCurrentState = st.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+    }
+    return false;
 }
-
 
 static ks_status pcsc_transmit(transport *t, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
                                size_t resp_cap, size_t *resp_len)

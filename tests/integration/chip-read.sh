@@ -133,6 +133,44 @@ third-party-client)
     fail "opensc-tool could not select the eMRTD application"
   pass "opensc-tool sees the virtual card (ATR $atr) and selects the eMRTD application"
   ;;
+trust-import)
+  # The CSCA goes into a fresh trust directory through kioskctl trust import.
+  make_card cccd-sample "$T/card"
+  "$KS_KIOSKCTL" trust import "$T/card/trust/csca.pem" --trust "$T/imported" >/dev/null ||
+    fail "kioskctl trust import failed"
+  "$KS_KIOSKCTL" trust list --trust "$T/imported" | grep -q "Test CSCA" || fail "trust list does not show the CSCA"
+  start_card "$T/card"
+  read_card "$T/out.json" --mrz "$(mrz_key "$T/card")" --trust "$T/imported"
+  [ $RC -eq 0 ] || fail "exit $RC: $(cat "$T/out.json.err")"
+  expect_json "$T/out.json" .authentication.passive valid
+  pass "a CSCA imported with kioskctl trust makes the card genuine"
+  ;;
+qr-only)
+  # Everything from the printed QR: keys, then DG13 checked against it.
+  make_card cccd-sample "$T/card"
+  profile="$KS_SOURCE_DIR/tools/mkcard/profiles/cccd-sample.json"
+  start_card "$T/card"
+  read_card "$T/out.json" --qr "$("$KS_MKCARD" --print-qr "$T/card")" --trust "$T/card/trust"
+  [ $RC -eq 0 ] || fail "exit $RC: $(cat "$T/out.json.err")"
+  expect_json "$T/out.json" .authentication.verdict genuine
+  expect_json "$T/out.json" .cccd.consistency match
+  for f in id_number full_name nationality ethnicity religion place_of_origin place_of_residence \
+           identification_features father_name mother_name old_id_number; do
+    expect_json "$T/out.json" ".cccd.dg13.$f" "$(jq -r ".cccd.$f" "$profile")"
+  done
+  expect_json "$T/out.json" .cccd.dg13.date_of_birth 1999-08-15
+  expect_json "$T/out.json" .holder.full_name "$(jq -r .cccd.full_name "$profile")"
+  pass "a CCCD read from its QR alone, DG13 exactly as personalised"
+  ;;
+qr-mismatch)
+  make_card cccd-sample "$T/card"
+  start_card "$T/card"
+  qr=$("$KS_MKCARD" --print-qr "$T/card" | sed 's/|Nguyễn Văn An|/|Nguyễn Văn Anh|/')
+  read_card "$T/out.json" --qr "$qr" --trust "$T/card/trust"
+  expect_json "$T/out.json" .cccd.consistency mismatch
+  expect_json "$T/out.json" '.cccd.mismatches | join(",")' full_name
+  pass "a QR whose name differs from the chip is reported as a full_name mismatch"
+  ;;
 *)
   fail "unknown scenario $scenario"
   ;;

@@ -8,11 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "emrtd.h"
 #include "kioskctl.h"
 #include "pcsc.h"
+#include "vn_cccd.h"
+#include "vn_keys.h"
 
 static void read_usage(FILE *to)
 {
@@ -90,7 +93,68 @@ static void add_str(json_object *o, const char *k, const char *v)
     json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
 
-static json_object *doc_json(const emrtd_doc *doc)
+static json_object *qr_json(const vn_qr *q)
+{
+    json_object *o = json_object_new_object();
+    add_str(o, "id_number", q->id_number);
+    add_str(o, "old_id_number", q->old_id_number);
+    add_str(o, "full_name", q->full_name);
+    add_str(o, "date_of_birth", q->date_of_birth);
+    add_str(o, "sex", q->sex);
+    add_str(o, "place_of_residence", q->residence);
+    add_str(o, "date_of_issue", q->date_of_issue);
+    json_object *extra = json_object_new_array();
+    for (size_t i = 0; i < q->n_extra; i++)
+        json_object_array_add(extra, json_object_new_string(q->extra[i]));
+    json_object_object_add(o, "extra", extra);
+    return o;
+}
+
+static json_object *dg13_json(const vn_dg13 *d)
+{
+    json_object *o = json_object_new_object();
+    add_str(o, "id_number", d->id_number);
+    add_str(o, "full_name", d->full_name);
+    add_str(o, "date_of_birth", d->date_of_birth);
+    add_str(o, "sex", d->sex);
+    add_str(o, "nationality", d->nationality);
+    add_str(o, "ethnicity", d->ethnicity);
+    add_str(o, "religion", d->religion);
+    add_str(o, "place_of_origin", d->place_of_origin);
+    add_str(o, "place_of_residence", d->place_of_residence);
+    add_str(o, "identification_features", d->identification_features);
+    add_str(o, "date_of_issue", d->date_of_issue);
+    add_str(o, "date_of_expiry", d->date_of_expiry);
+    add_str(o, "father_name", d->father_name);
+    add_str(o, "mother_name", d->mother_name);
+    add_str(o, "spouse_name", d->spouse_name);
+    add_str(o, "old_id_number", d->old_id_number);
+    json_object *extra = json_object_new_object();
+    for (size_t i = 0; i < d->n_extra; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "%d", d->extra[i].index);
+        add_str(extra, key, d->extra[i].value);
+    }
+    json_object_object_add(o, "extra", extra);
+    return o;
+}
+
+static json_object *cccd_json(const vn_cccd *c)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "qr", c->have_qr ? qr_json(&c->qr) : NULL);
+    json_object_object_add(o, "dg13", c->have_dg13 ? dg13_json(&c->dg13) : NULL);
+    if (!c->have_dg13 && c->dg13_status != KS_ERR_NOT_FOUND)
+        add_str(o, "dg13_error", ks_status_str(c->dg13_status));
+    add_str(o, "consistency", c->mismatches.n ? "mismatch" : "match");
+    json_object *m = json_object_new_array();
+    for (size_t i = 0; i < c->mismatches.n; i++)
+        json_object_array_add(m, json_object_new_string(c->mismatches.fields[i]));
+    json_object_object_add(o, "mismatches", m);
+    return o;
+}
+
+static json_object *doc_json(const emrtd_doc *doc, const vn_cccd *cccd)
 {
     json_object *root = json_object_new_object();
     json_object *access = json_object_new_object();
@@ -100,7 +164,9 @@ static json_object *doc_json(const emrtd_doc *doc)
     json_object *holder = json_object_new_object();
     const emrtd_holder *h = &doc->holder;
     add_str(holder, "document_number", h->document_number);
-    add_str(holder, "full_name", h->full_name);
+    /* A CCCD's DG13 has the name as written in Vietnamese; the MRZ only its
+     * A-Z transliteration. */
+    add_str(holder, "full_name", cccd && cccd->have_dg13 ? cccd->dg13.full_name : h->full_name);
     add_str(holder, "date_of_birth", h->date_of_birth);
     add_str(holder, "sex", h->sex);
     add_str(holder, "nationality", h->nationality);
@@ -132,6 +198,9 @@ static json_object *doc_json(const emrtd_doc *doc)
     add_str(auth, "verdict", emrtd_verdict(doc));
     json_object_object_add(root, "authentication", auth);
 
+    if (cccd)
+        json_object_object_add(root, "cccd", cccd_json(cccd));
+
     json_object *stats = json_object_new_object();
     json_object_object_add(stats, "apdus", json_object_new_int((int)doc->stats.apdus));
     json_object_object_add(stats, "bytes_sent", json_object_new_int64((int64_t)doc->stats.bytes_sent));
@@ -143,14 +212,14 @@ static json_object *doc_json(const emrtd_doc *doc)
     return root;
 }
 
-static void print_text(const emrtd_doc *doc)
+static void print_text(const emrtd_doc *doc, const vn_cccd *cccd)
 {
     const emrtd_holder *h = &doc->holder;
     printf("access:          %s\n", doc->access);
     printf("document number: %s\n", h->document_number);
     if (h->id_number[0])
         printf("ID number:       %s\n", h->id_number);
-    printf("name:            %s\n", h->full_name);
+    printf("name:            %s\n", cccd && cccd->have_dg13 ? cccd->dg13.full_name : h->full_name);
     printf("date of birth:   %s\n", h->date_of_birth);
     printf("sex:             %s\n", h->sex);
     printf("nationality:     %s\n", h->nationality);
@@ -162,6 +231,12 @@ static void print_text(const emrtd_doc *doc)
            doc->passive.reason[0] ? " — " : "", doc->passive.reason);
     printf("active auth:     %s\n", emrtd_check_name(doc->active));
     printf("chip auth:       %s\n", emrtd_check_name(doc->chip));
+    if (cccd) {
+        printf("QR/chip check:   %s", cccd->mismatches.n ? "mismatch:" : "match");
+        for (size_t i = 0; i < cccd->mismatches.n; i++)
+            printf(" %s", cccd->mismatches.fields[i]);
+        printf("\n");
+    }
     printf("verdict:         %s\n", emrtd_verdict(doc));
     printf("APDUs:           %u (%zu bytes sent, %zu received, %.1f ms)\n", doc->stats.apdus,
            doc->stats.bytes_sent, doc->stats.bytes_received, doc->elapsed_ms);
@@ -201,7 +276,12 @@ int cmd_read(int argc, char **argv)
     const char *reader = NULL, *trust_dir = NULL, *portrait_out = NULL;
     bool json = false, have_key = false;
     int wait_s = 5;
-    emrtd_key key;
+    emrtd_key keys[VN_KEYS_MAX];
+    size_t n_keys = 1;
+    emrtd_key *key = &keys[0];
+    vn_qr qr;
+    bool have_qr = false;
+    char qr_err[160];
     int o;
     optind = 1;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -214,21 +294,39 @@ int cmd_read(int argc, char **argv)
         case 'm':
             if (have_key)
                 return usage_error("give exactly one of --mrz, --mrz-text, --qr, --can");
-            if (!parse_mrz_key(optarg, &key))
+            if (!parse_mrz_key(optarg, key))
                 return usage_error("--mrz wants DOCNO:YYMMDD:YYMMDD");
             have_key = true;
             break;
         case 't':
             if (have_key)
                 return usage_error("give exactly one of --mrz, --mrz-text, --qr, --can");
-            if (!key_from_mrz_text(optarg, &key))
+            if (!key_from_mrz_text(optarg, key))
                 return usage_error("--mrz-text is not a valid TD1, TD2 or TD3 MRZ");
             have_key = true;
             break;
         case 'q':
+            if (have_key)
+                return usage_error("give exactly one of --mrz, --mrz-text, --qr, --can");
+            if (vn_qr_parse(optarg, strlen(optarg), &qr, qr_err, sizeof qr_err) != KS_OK) {
+                fprintf(stderr, "kioskctl read: the --qr text is not a CCCD QR code: %s\n", qr_err);
+                return EXIT_USAGE;
+            }
+            n_keys = vn_cccd_keys(&qr, keys, VN_KEYS_MAX);
+            if (n_keys == 0)
+                return usage_error("no access key can be derived from the --qr text");
+            have_qr = have_key = true;
+            break;
         case 'c':
-            fprintf(stderr, "kioskctl read: --%s is not supported yet\n", o == 'q' ? "qr" : "can");
-            return EXIT_USAGE;
+            if (have_key)
+                return usage_error("give exactly one of --mrz, --mrz-text, --qr, --can");
+            if (!all_digits(optarg, 6))
+                return usage_error("--can wants the 6-digit card access number");
+            memset(key, 0, sizeof *key);
+            key->kind = EMRTD_KEY_CAN;
+            memcpy(key->can, optarg, 7);
+            have_key = true;
+            break;
         case 'h':
             read_usage(stdout);
             return 0;
@@ -265,7 +363,7 @@ int cmd_read(int argc, char **argv)
         pa_trust_free(trust);
         return EXIT_READER_ERROR;
     }
-    st = emrtd_read(t, &key, 1, &eo, doc);
+    st = emrtd_read(t, keys, n_keys, &eo, doc);
     transport_close(t);
     pa_trust_free(trust);
 
@@ -280,13 +378,24 @@ int cmd_read(int argc, char **argv)
             fprintf(stderr, "kioskctl read: %s\n", doc->error[0] ? doc->error : ks_status_str(st));
         rc = EXIT_READER_ERROR;
     } else {
+        /* A Vietnamese ID card: read from its QR, or recognised by its MRZ. */
+        vn_cccd *cccd = NULL;
+        if (have_qr || doc->holder.id_number[0] || doc->dg[13].data) {
+            cccd = malloc(sizeof *cccd);
+            if (cccd)
+                vn_cccd_examine(doc, have_qr ? &qr : NULL, cccd);
+        }
         if (json) {
-            json_object *root = doc_json(doc);
+            json_object *root = doc_json(doc, cccd);
             puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
             json_object_put(root);
         } else {
-            print_text(doc);
+            print_text(doc, cccd);
+        }
+        if (cccd) {
+            OPENSSL_cleanse(cccd, sizeof *cccd);
+            free(cccd);
         }
         rc = strcmp(emrtd_verdict(doc), "genuine") == 0 ? EXIT_GENUINE : EXIT_NOT_GENUINE;
         if (portrait_out && write_portrait(doc, portrait_out) != 0)
@@ -294,6 +403,8 @@ int cmd_read(int argc, char **argv)
     }
     emrtd_doc_free(doc);
     free(doc);
+    OPENSSL_cleanse(keys, sizeof keys);
+    OPENSSL_cleanse(&qr, sizeof qr);
     return rc;
 }
 

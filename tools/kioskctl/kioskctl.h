@@ -15,5 +15,6 @@ enum {
 
 int cmd_read(int argc, char **argv);
 int cmd_readers(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
 
 #endif
