@@ -9,7 +9,9 @@
 #include <openssl/rand.h>
 
 #include "bac.h"
+#include "ca.h"
 #include "ef.h"
+#include "pace.h"
 
 static const uint8_t EMRTD_AID[] = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
 #define DEFAULT_MAX_FILE (1024u * 1024u)
@@ -82,17 +84,77 @@ out:
     return st;
 }
 
-static ks_status gain_access(chan *c, const emrtd_key *keys, size_t n_keys, emrtd_doc *doc)
+/* PACE (Doc 9303 Part 11, 4.4) with the key as password, then the eMRTD
+ * application selected under the new secure messaging. */
+static ks_status run_pace(chan *c, const secinfo_set *access, const emrtd_key *key,
+                          emrtd_doc *doc)
+{
+    const secinfo_pace *which = secinfo_best_pace(access);
+    if (!which)
+        return KS_ERR_UNSUPPORTED;
+    uint8_t pw[20];
+    size_t pw_len;
+    pace_password_kind kind;
+    if (key->kind == EMRTD_KEY_CAN) {
+        kind = PACE_PW_CAN;
+        pw_len = strlen(key->can);
+        memcpy(pw, key->can, pw_len);
+    } else {
+        kind = PACE_PW_MRZ;
+        pw_len = sizeof pw;
+        if (pace_mrz_password(key->document_number, key->date_of_birth, key->date_of_expiry, pw) !=
+            KS_OK)
+            return KS_ERR_ACCESS;
+    }
+    sm_ctx sm;
+    char err[160] = "";
+    ks_status st = pace_run(c, access, which, kind, pw, pw_len, &sm, err, sizeof err);
+    OPENSSL_cleanse(pw, sizeof pw);
+    if (st != KS_OK) {
+        if (st != KS_ERR_ACCESS)
+            snprintf(doc->error, sizeof doc->error, "PACE: %s", err[0] ? err : ks_status_str(st));
+        return st;
+    }
+    chan_start_sm(c, &sm);
+    OPENSSL_cleanse(&sm, sizeof sm);
+    uint16_t sw = 0;
+    st = ef_select_aid(c, EMRTD_AID, sizeof EMRTD_AID, &sw);
+    if (st != KS_OK)
+        fail(doc, "selecting the eMRTD application after PACE", st, sw);
+    return st;
+}
+
+/* Tries the keys in order. PACE is preferred when EF.CardAccess offers it;
+ * an MRZ key falls back to BAC when PACE cannot run (not when the chip
+ * refused the password: BAC would refuse the same key). */
+static ks_status gain_access(chan *c, const secinfo_set *access, const emrtd_key *keys,
+                             size_t n_keys, emrtd_doc *doc)
 {
     ks_status st = KS_ERR_ACCESS;
     uint16_t sw = 0;
+    bool unsupported_only = true;
     for (size_t i = 0; i < n_keys; i++) {
+        chan_stop_sm(c);
+        if (access && secinfo_best_pace(access)) {
+            st = run_pace(c, access, &keys[i], doc);
+            if (st == KS_OK) {
+                snprintf(doc->access, sizeof doc->access, "PACE");
+                doc->key_index = (int)i;
+                return KS_OK;
+            }
+            if (st == KS_ERR_ACCESS) {
+                unsupported_only = false;
+                continue;
+            }
+            if (st == KS_ERR_REMOVED || st == KS_ERR_TRANSPORT)
+                return st;
+            chan_stop_sm(c);
+        }
         if (keys[i].kind != EMRTD_KEY_MRZ) {
-            st = KS_ERR_UNSUPPORTED;
+            st = KS_ERR_UNSUPPORTED; /* a CAN needs PACE */
             continue;
         }
-        /* Each attempt starts from a freshly selected application. */
-        chan_stop_sm(c);
+        unsupported_only = false;
         st = ef_select_aid(c, EMRTD_AID, sizeof EMRTD_AID, &sw);
         if (st != KS_OK) {
             fail(doc, "selecting the eMRTD application", st, sw);
@@ -107,14 +169,19 @@ static ks_status gain_access(chan *c, const emrtd_key *keys, size_t n_keys, emrt
         if (st != KS_ERR_ACCESS && st != KS_ERR_ARG)
             break;
     }
-    if (st == KS_ERR_ACCESS || st == KS_ERR_ARG)
+    if (unsupported_only && st == KS_ERR_UNSUPPORTED) {
         snprintf(doc->error, sizeof doc->error,
-                 "access denied: the card did not accept the document key (wrong MRZ data?)");
-    else if (st == KS_ERR_UNSUPPORTED)
-        snprintf(doc->error, sizeof doc->error, "access: this key type is not supported yet");
-    else
+                 "access: the card offers no PACE, so a CAN cannot open it (give the MRZ data)");
+        return KS_ERR_ACCESS;
+    }
+    if (st == KS_ERR_ACCESS || st == KS_ERR_ARG || st == KS_ERR_UNSUPPORTED) {
+        snprintf(doc->error, sizeof doc->error,
+                 "access denied: the card did not accept the document key (wrong MRZ data or CAN?)");
+        return KS_ERR_ACCESS;
+    }
+    if (!doc->error[0])
         fail(doc, "access control", st, sw);
-    return st == KS_ERR_ARG ? KS_ERR_ACCESS : st;
+    return st;
 }
 
 static ks_status read_file(chan *c, uint16_t fid, uint8_t sfi, size_t max, emrtd_file *f,
@@ -204,6 +271,92 @@ static ks_status parse_and_verify(emrtd_doc *doc, const emrtd_opts *opts)
     return KS_OK;
 }
 
+static ks_status active_authentication(chan *c, const emrtd_opts *opts, const secinfo_set *dg14,
+                                       emrtd_doc *doc)
+{
+    if (!doc->dg[15].data) {
+        doc->active = EMRTD_NOT_SUPPORTED;
+        return KS_OK;
+    }
+    if (opts->aa_challenge)
+        memcpy(doc->aa_challenge, opts->aa_challenge, sizeof doc->aa_challenge);
+    else if (RAND_bytes(doc->aa_challenge, sizeof doc->aa_challenge) != 1)
+        return KS_ERR_CRYPTO;
+    const secinfo_aa *info = dg14 && dg14->has_aa ? &dg14->aa : NULL;
+    ks_status st = aa_run(c, doc->dg[15].data, doc->dg[15].len, info, doc->aa_challenge, &doc->aa);
+    if (st == KS_ERR_REMOVED || st == KS_ERR_TRANSPORT) {
+        fail(doc, "Active Authentication", st, 0);
+        return st;
+    }
+    if (st != KS_OK) {
+        /* The chip refused or answered nonsense: a clone cannot sign. */
+        doc->active = EMRTD_INVALID;
+        snprintf(doc->active_reason, sizeof doc->active_reason, "the chip did not sign (%s)",
+                 ks_status_str(st));
+        return KS_OK;
+    }
+    doc->active = doc->aa.valid ? EMRTD_VALID : EMRTD_INVALID;
+    snprintf(doc->active_reason, sizeof doc->active_reason, "%s", doc->aa.reason);
+    return KS_OK;
+}
+
+/* Chip Authentication, then a read of EF.COM under the new keys: only the
+ * chip holding DG14's private key can answer it. */
+static ks_status chip_authentication(chan *c, const secinfo_set *dg14, emrtd_doc *doc)
+{
+    if (!dg14 || dg14->n_ca == 0 || dg14->n_ca_pk == 0) {
+        doc->chip = EMRTD_NOT_SUPPORTED;
+        return KS_OK;
+    }
+    sm_ctx new_sm;
+    ca_result res;
+    memset(&res, 0, sizeof res);
+    ks_status st = ca_run(c, dg14, &new_sm, &res);
+    if (st == KS_ERR_REMOVED || st == KS_ERR_TRANSPORT) {
+        fail(doc, "Chip Authentication", st, 0);
+        return st;
+    }
+    if (st == KS_ERR_UNSUPPORTED) {
+        doc->chip = EMRTD_NOT_CHECKED;
+        snprintf(doc->chip_reason, sizeof doc->chip_reason, "%s",
+                 res.reason[0] ? res.reason : "algorithm not supported");
+        return KS_OK;
+    }
+    if (st != KS_OK) {
+        doc->chip = EMRTD_INVALID;
+        snprintf(doc->chip_reason, sizeof doc->chip_reason, "%s",
+                 res.reason[0] ? res.reason : ks_status_str(st));
+        return KS_OK;
+    }
+    chan_start_sm(c, &new_sm);
+    OPENSSL_cleanse(&new_sm, sizeof new_sm);
+    uint8_t *com = NULL;
+    size_t com_len = 0;
+    uint16_t sw = 0;
+    st = ef_read(c, LDS_FID_COM, LDS_SFI_COM, doc->com.len, &com, &com_len, &sw);
+    if (st == KS_ERR_REMOVED || st == KS_ERR_TRANSPORT) {
+        free(com);
+        fail(doc, "reading after Chip Authentication", st, sw);
+        return st;
+    }
+    bool same = st == KS_OK && com_len == doc->com.len && memcmp(com, doc->com.data, com_len) == 0;
+    free(com);
+    if (!same) {
+        doc->chip = EMRTD_INVALID;
+        snprintf(doc->chip_reason, sizeof doc->chip_reason,
+                 "the chip could not answer under the Chip Authentication keys");
+    } else if (doc->passive.outcome != PA_VALID) {
+        /* CA proves the chip holds the key in DG14; that only counts when
+         * DG14 itself is the issuer's, i.e. Passive Authentication held. */
+        doc->chip = EMRTD_NOT_CHECKED;
+        snprintf(doc->chip_reason, sizeof doc->chip_reason,
+                 "chip answered, but DG14 is not authenticated by Passive Authentication");
+    } else {
+        doc->chip = EMRTD_VALID;
+    }
+    return KS_OK;
+}
+
 ks_status emrtd_read(transport *t, const emrtd_key *keys, size_t n_keys, const emrtd_opts *opts,
                      emrtd_doc *doc)
 {
@@ -221,7 +374,20 @@ ks_status emrtd_read(transport *t, const emrtd_key *keys, size_t n_keys, const e
         chan_free(&c);
         return st;
     }
-    st = gain_access(&c, keys, n_keys, doc);
+    /* EF.CardAccess sits in the master file, readable before any access
+     * control; read it by SFI (some cards answer SELECT MF with 6D00). */
+    secinfo_set access;
+    bool have_access = false;
+    uint16_t ca_sw = 0;
+    st = ef_read(&c, LDS_FID_CARD_ACCESS, LDS_SFI_CARD_ACCESS, max, &doc->card_access.data,
+                 &doc->card_access.len, &ca_sw);
+    if (st == KS_OK)
+        have_access = secinfo_parse(doc->card_access.data, doc->card_access.len, &access) == KS_OK;
+    if (st == KS_ERR_REMOVED || st == KS_ERR_TRANSPORT) {
+        fail(doc, "reading EF.CardAccess", st, ca_sw);
+    } else {
+        st = gain_access(&c, have_access ? &access : NULL, keys, n_keys, doc);
+    }
     if (st == KS_OK)
         st = read_file(&c, LDS_FID_COM, LDS_SFI_COM, max, &doc->com, doc, "EF.COM");
     if (st == KS_OK) {
@@ -244,11 +410,21 @@ ks_status emrtd_read(transport *t, const emrtd_key *keys, size_t n_keys, const e
         st = read_file(&c, LDS_FID_SOD, LDS_SFI_SOD, max, &doc->sod, doc, "EF.SOD");
     if (st == KS_OK)
         st = parse_and_verify(doc, opts);
-    if (st == KS_OK) {
-        /* Active and Chip Authentication arrive with the PACE/CA/AA work. */
-        doc->active = doc->dg[15].data ? EMRTD_NOT_CHECKED : EMRTD_NOT_SUPPORTED;
-        doc->chip = doc->dg[14].data ? EMRTD_NOT_CHECKED : EMRTD_NOT_SUPPORTED;
+    secinfo_set dg14;
+    bool have_dg14 = false;
+    if (st == KS_OK && doc->dg[14].data) {
+        const uint8_t *set;
+        size_t set_len;
+        have_dg14 = lds_dg14_security_infos(doc->dg[14].data, doc->dg[14].len, &set, &set_len) ==
+                        KS_OK &&
+                    secinfo_parse(set, set_len, &dg14) == KS_OK;
     }
+    /* Active Authentication first: Chip Authentication replaces the session
+     * keys, and a chip that fails it leaves no session to run AA in. */
+    if (st == KS_OK)
+        st = active_authentication(&c, opts, have_dg14 ? &dg14 : NULL, doc);
+    if (st == KS_OK)
+        st = chip_authentication(&c, have_dg14 ? &dg14 : NULL, doc);
     doc->stats = c.stats;
     doc->elapsed_ms = clock_ms(CLOCK_MONOTONIC) - start;
     doc->cpu_ms = clock_ms(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
@@ -268,6 +444,7 @@ static void free_file(emrtd_file *f)
 
 void emrtd_doc_free(emrtd_doc *doc)
 {
+    free_file(&doc->card_access);
     free_file(&doc->com);
     free_file(&doc->sod);
     for (int i = 0; i <= EMRTD_MAX_DG; i++)

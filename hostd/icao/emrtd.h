@@ -1,11 +1,14 @@
 /*
  * emrtd.h — reading and authenticating a whole eMRTD chip over a transport.
  *
- * emrtd_read() runs the sequence a border-control reader does: select the
- * eMRTD application, gain access with the first key that works (BAC now;
- * PACE when the card offers it), read EF.COM and the data groups the kiosk
- * needs (DG1, DG2, DG11-DG15 when present; never the EAC-protected DG3/DG4),
- * read EF.SOD and run Passive Authentication against the trust store.
+ * emrtd_read() runs the sequence an inspection system does: read
+ * EF.CardAccess; gain access with the first key that works (PACE with the CAN
+ * or MRZ when the card offers PACE, BAC with the MRZ otherwise or when PACE
+ * cannot run); select the eMRTD application; read EF.COM and the data groups
+ * the kiosk needs (DG1, DG2, DG11-DG15 when present; never the EAC-protected
+ * DG3/DG4) and EF.SOD; run Passive Authentication against the trust store;
+ * then Active Authentication (DG15) and Chip Authentication (DG14), the
+ * latter proven by a read under the new session keys.
  *
  * The document owns every buffer it holds; emrtd_doc_free() wipes and frees
  * them. Errors come back as a status plus one English line in doc->error that
@@ -18,11 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aa.h"
 #include "chan.h"
 #include "dg2.h"
 #include "lds.h"
 #include "mrz.h"
 #include "pa.h"
+#include "secinfo.h"
 #include "transport.h"
 
 typedef enum emrtd_key_kind { EMRTD_KEY_MRZ = 1, EMRTD_KEY_CAN } emrtd_key_kind;
@@ -62,6 +67,7 @@ typedef struct emrtd_holder {
 typedef struct emrtd_doc {
     char access[8];                 /* "BAC" or "PACE" once access succeeded */
     int key_index;                  /* which of the keys given worked */
+    emrtd_file card_access;         /* EF.CardAccess, when the card has one */
     emrtd_file com, sod;
     emrtd_file dg[EMRTD_MAX_DG + 1]; /* dg[n] for DGn; data NULL when not read */
     lds_com com_info;
@@ -73,6 +79,10 @@ typedef struct emrtd_doc {
     pa_result passive;
     emrtd_check active;
     emrtd_check chip;
+    char active_reason[160];
+    char chip_reason[160];
+    uint8_t aa_challenge[8];
+    aa_result aa;                   /* the chip's signature over aa_challenge */
     chan_stats stats;
     double elapsed_ms;  /* wall time of the whole read */
     double cpu_ms;      /* host CPU time this process spent on it */
@@ -81,6 +91,7 @@ typedef struct emrtd_doc {
 
 typedef struct emrtd_opts {
     const pa_trust *trust;  /* NULL: passive authentication ends untrusted */
+    const uint8_t *aa_challenge; /* 8 bytes for Active Authentication; NULL = random */
     size_t max_file;        /* refuse files larger than this; 0 = 1 MiB */
 } emrtd_opts;
 

@@ -73,16 +73,14 @@ static ks_status pcsc_transmit(transport *t, const uint8_t *cmd, size_t cmd_len,
         p->protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     DWORD rlen = (DWORD)(resp_cap > PCSC_EXTENDED_LIMIT ? PCSC_EXTENDED_LIMIT : resp_cap);
     LONG rv = SCardTransmit(p->card, pci, cmd, (DWORD)cmd_len, NULL, resp, &rlen);
-    if (rv != SCARD_S_SUCCESS) {
+    if (rv != SCARD_S_SUCCESS || rlen < 2) {
         /* A card pulled mid-exchange often surfaces as a generic transmit
-         * failure; ask the reader whether the card is still there. */
-        ks_status st = map_rv(rv);
+         * failure, or as an empty answer; ask whether the card is still there. */
+        ks_status st = rv != SCARD_S_SUCCESS ? map_rv(rv) : KS_ERR_TRANSPORT;
         if (st == KS_ERR_TRANSPORT && card_left(p))
             st = KS_ERR_REMOVED;
         return st;
     }
-    if (rlen < 2)
-        return KS_ERR_TRANSPORT;
     *resp_len = rlen;
     return KS_OK;
 }

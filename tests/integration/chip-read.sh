@@ -82,7 +82,9 @@ corrupt-sm)
   pass "a response with a bad MAC is refused"
   ;;
 short-apdus)
-  make_card cccd-sample "$T/card"
+  # An RSA-2048 Active Authentication signature cannot fit a short protected
+  # response, so the short-APDU card signs with ECDSA.
+  make_card cccd-sample "$T/card" --aa ecdsa
   start_card "$T/card" --no-extended
   read_card "$T/out.json" --mrz "$(mrz_key "$T/card")" --trust "$T/card/trust"
   [ $RC -eq 0 ] || fail "exit $RC: $(cat "$T/out.json.err")"
@@ -152,6 +154,10 @@ qr-only)
   start_card "$T/card"
   read_card "$T/out.json" --qr "$("$KS_MKCARD" --print-qr "$T/card")" --trust "$T/card/trust"
   [ $RC -eq 0 ] || fail "exit $RC: $(cat "$T/out.json.err")"
+  expect_json "$T/out.json" .access.protocol PACE
+  expect_json "$T/out.json" .authentication.passive valid
+  expect_json "$T/out.json" .authentication.active valid
+  expect_json "$T/out.json" .authentication.chip valid
   expect_json "$T/out.json" .authentication.verdict genuine
   expect_json "$T/out.json" .cccd.consistency match
   for f in id_number full_name nationality ethnicity religion place_of_origin place_of_residence \
@@ -160,7 +166,7 @@ qr-only)
   done
   expect_json "$T/out.json" .cccd.dg13.date_of_birth 1999-08-15
   expect_json "$T/out.json" .holder.full_name "$(jq -r .cccd.full_name "$profile")"
-  pass "a CCCD read from its QR alone, DG13 exactly as personalised"
+  pass "a CCCD read from its QR alone with PACE, AA and CA valid, DG13 exactly as personalised"
   ;;
 qr-mismatch)
   make_card cccd-sample "$T/card"
@@ -170,6 +176,39 @@ qr-mismatch)
   expect_json "$T/out.json" .cccd.consistency mismatch
   expect_json "$T/out.json" '.cccd.mismatches | join(",")' full_name
   pass "a QR whose name differs from the chip is reported as a full_name mismatch"
+  ;;
+clone)
+  # A clone: Active Authentication signed by a key that is not DG15's.
+  make_card cccd-sample "$T/card"
+  start_card "$T/card" --fault clone
+  read_card "$T/out.json" --qr "$("$KS_MKCARD" --print-qr "$T/card")" --trust "$T/card/trust"
+  [ $RC -eq 1 ] || fail "exit $RC, expected 1"
+  expect_json "$T/out.json" .authentication.active invalid
+  expect_json "$T/out.json" .authentication.verdict not_genuine
+  pass "a cloned chip fails Active Authentication: not genuine, exit 1"
+  ;;
+ca-fail)
+  make_card cccd-sample "$T/card"
+  start_card "$T/card" --fault ca-fail
+  read_card "$T/out.json" --qr "$("$KS_MKCARD" --print-qr "$T/card")" --trust "$T/card/trust"
+  [ $RC -eq 1 ] || fail "exit $RC, expected 1"
+  expect_json "$T/out.json" .authentication.chip invalid
+  expect_json "$T/out.json" .authentication.verdict not_genuine
+  pass "a chip that cannot complete Chip Authentication is invalid"
+  ;;
+can-aa-challenge)
+  # PACE with the CAN alone; a caller-chosen challenge comes back signed.
+  make_card cccd-sample "$T/card" --aa ecdsa
+  start_card "$T/card"
+  read_card "$T/out.json" --can "$(jq -r .can "$T/card/card.json")" --trust "$T/card/trust" \
+    --aa-challenge 0102030405060708
+  [ $RC -eq 0 ] || fail "exit $RC: $(cat "$T/out.json.err")"
+  expect_json "$T/out.json" .access.protocol PACE
+  expect_json "$T/out.json" .authentication.active valid
+  expect_json "$T/out.json" .authentication.active_challenge 0102030405060708
+  [ "$(jq -r .authentication.active_signature "$T/out.json" | wc -c)" -eq 129 ] ||
+    fail "no 64-byte ECDSA signature in the JSON"
+  pass "PACE with the CAN; the AA signature over a given challenge is in the JSON"
   ;;
 *)
   fail "unknown scenario $scenario"

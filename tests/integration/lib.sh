@@ -10,7 +10,7 @@ T=$(mktemp -d /tmp/ks-itest.XXXXXX)
 VCARD_PID=""
 cleanup_lib() {
   if [ -n "$VCARD_PID" ]; then kill "$VCARD_PID" 2>/dev/null || true; wait "$VCARD_PID" 2>/dev/null || true; fi
-  rm -rf "$T"
+  [ -n "${KS_KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup_lib EXIT
 
@@ -40,9 +40,16 @@ start_card() {
   VCARD_PID=$!
 }
 
+# stop_card: the card leaves the reader; waits until pcscd has seen it go, so
+# the next start_card is a fresh insertion.
 stop_card() {
   if [ -n "$VCARD_PID" ]; then kill "$VCARD_PID" 2>/dev/null || true; wait "$VCARD_PID" 2>/dev/null || true; fi
   VCARD_PID=""
+  for _ in $(seq 1 50); do
+    "$KS_KIOSKCTL" readers 2>/dev/null | grep -q "^card" || return 0
+    sleep 0.1
+  done
+  fail "pcscd still sees the card 5 s after it left"
 }
 
 # mrz_key DIR: DOCNO:YYMMDD:YYMMDD from the image's card.json.

@@ -22,7 +22,7 @@ static void read_usage(FILE *to)
     fputs("usage: kioskctl read [--reader NAME] [--wait SECONDS]\n"
           "                     (--mrz DOCNO:YYMMDD:YYMMDD | --mrz-text \"MRZ LINES\" |\n"
           "                      --qr TEXT | --can DIGITS)\n"
-          "                     [--trust DIR] [--portrait-out FILE] [--json]\n"
+          "                     [--trust DIR] [--portrait-out FILE] [--aa-challenge HEX16] [--json]\n"
           "exit status: 0 genuine, 1 read but not genuine or unverified, 2 usage,\n"
           "             3 access denied (wrong key), 4 reader or card error\n",
           to);
@@ -75,6 +75,30 @@ static bool key_from_mrz_text(const char *text, emrtd_key *key)
     snprintf(key->document_number, sizeof key->document_number, "%s", m.document_number);
     memcpy(key->date_of_birth, m.date_of_birth, 7);
     memcpy(key->date_of_expiry, m.date_of_expiry, 7);
+    return true;
+}
+
+static bool parse_hex8(const char *s, uint8_t out[8])
+{
+    if (strlen(s) != 16)
+        return false;
+    for (size_t i = 0; i < 8; i++) {
+        unsigned v = 0;
+        for (size_t j = 0; j < 2; j++) {
+            char ch = s[2 * i + j];
+            unsigned d;
+            if (ch >= '0' && ch <= '9')
+                d = (unsigned)(ch - '0');
+            else if (ch >= 'a' && ch <= 'f')
+                d = (unsigned)(ch - 'a' + 10);
+            else if (ch >= 'A' && ch <= 'F')
+                d = (unsigned)(ch - 'A' + 10);
+            else
+                return false;
+            v = v << 4 | d;
+        }
+        out[i] = (uint8_t)v;
+    }
     return true;
 }
 
@@ -154,7 +178,7 @@ static json_object *cccd_json(const vn_cccd *c)
     return o;
 }
 
-static json_object *doc_json(const emrtd_doc *doc, const vn_cccd *cccd)
+static json_object *doc_json(const emrtd_doc *doc, const vn_cccd *cccd, bool with_signature)
 {
     json_object *root = json_object_new_object();
     json_object *access = json_object_new_object();
@@ -194,7 +218,19 @@ static json_object *doc_json(const emrtd_doc *doc, const vn_cccd *cccd)
     if (doc->passive.reason[0])
         add_str(auth, "passive_reason", doc->passive.reason);
     add_str(auth, "active", emrtd_check_name(doc->active));
+    if (doc->active_reason[0])
+        add_str(auth, "active_reason", doc->active_reason);
+    if (with_signature && doc->aa.signature_len) {
+        /* With a caller's challenge a server can check the signature itself. */
+        char buf[2 * AA_MAX_SIGNATURE + 1];
+        hex(doc->aa_challenge, sizeof doc->aa_challenge, buf);
+        add_str(auth, "active_challenge", buf);
+        hex(doc->aa.signature, doc->aa.signature_len, buf);
+        add_str(auth, "active_signature", buf);
+    }
     add_str(auth, "chip", emrtd_check_name(doc->chip));
+    if (doc->chip_reason[0])
+        add_str(auth, "chip_reason", doc->chip_reason);
     add_str(auth, "verdict", emrtd_verdict(doc));
     json_object_object_add(root, "authentication", auth);
 
@@ -229,8 +265,10 @@ static void print_text(const emrtd_doc *doc, const vn_cccd *cccd)
                doc->portrait.image_len, doc->portrait.width, doc->portrait.height);
     printf("passive auth:    %s%s%s\n", emrtd_passive_name(doc->passive.outcome),
            doc->passive.reason[0] ? " — " : "", doc->passive.reason);
-    printf("active auth:     %s\n", emrtd_check_name(doc->active));
-    printf("chip auth:       %s\n", emrtd_check_name(doc->chip));
+    printf("active auth:     %s%s%s\n", emrtd_check_name(doc->active),
+           doc->active_reason[0] ? " — " : "", doc->active_reason);
+    printf("chip auth:       %s%s%s\n", emrtd_check_name(doc->chip),
+           doc->chip_reason[0] ? " — " : "", doc->chip_reason);
     if (cccd) {
         printf("QR/chip check:   %s", cccd->mismatches.n ? "mismatch:" : "match");
         for (size_t i = 0; i < cccd->mismatches.n; i++)
@@ -270,6 +308,7 @@ int cmd_read(int argc, char **argv)
         {"trust", required_argument, NULL, 'T'},
         {"portrait-out", required_argument, NULL, 'p'},
         {"json", no_argument, NULL, 'j'},
+        {"aa-challenge", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -282,6 +321,8 @@ int cmd_read(int argc, char **argv)
     vn_qr qr;
     bool have_qr = false;
     char qr_err[160];
+    uint8_t aa_challenge[8];
+    bool aa_challenge_given = false;
     int o;
     optind = 1;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -291,6 +332,11 @@ int cmd_read(int argc, char **argv)
         case 'T': trust_dir = optarg; break;
         case 'p': portrait_out = optarg; break;
         case 'j': json = true; break;
+        case 'A':
+            if (!parse_hex8(optarg, aa_challenge))
+                return usage_error("--aa-challenge wants 16 hex digits (8 bytes)");
+            aa_challenge_given = true;
+            break;
         case 'm':
             if (have_key)
                 return usage_error("give exactly one of --mrz, --mrz-text, --qr, --can");
@@ -356,7 +402,7 @@ int cmd_read(int argc, char **argv)
         return EXIT_READER_ERROR;
     }
 
-    emrtd_opts eo = {.trust = trust};
+    emrtd_opts eo = {.trust = trust, .aa_challenge = aa_challenge_given ? aa_challenge : NULL};
     emrtd_doc *doc = malloc(sizeof *doc);
     if (!doc) {
         transport_close(t);
@@ -386,7 +432,7 @@ int cmd_read(int argc, char **argv)
                 vn_cccd_examine(doc, have_qr ? &qr : NULL, cccd);
         }
         if (json) {
-            json_object *root = doc_json(doc, cccd);
+            json_object *root = doc_json(doc, cccd, aa_challenge_given);
             puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
             json_object_put(root);

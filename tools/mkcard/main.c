@@ -5,6 +5,7 @@
  * Exit status: 0 success, 1 failure, 2 usage or profile error. Errors are one
  * line on stderr and never contain personal data.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +19,12 @@ static const char usage_text[] =
     "usage: kiosk-mkcard --profile P.json --portrait FACE.jpg --out DIR\n"
     "                    [--dsc-key K.pem --dsc-cert C.pem]\n"
     "                    [--sig rsa|rsa-pss|ecdsa] [--hash sha1|sha224|sha256|sha384|sha512]\n"
-    "                    [--aa rsa|ecdsa|none] [--ca ecdh|dh|none] [--no-extended]\n"
+    "                    [--aa rsa|ecdsa|none] [--ca ecdh|dh|none] [--ca-cipher C]\n"
+    "                    [--pace ecdh-gm|dh-gm|ecdh-im|none] [--pace-cipher C] [--pace-param N]\n"
+    "                    [--no-extended]\n"
+    "       C is 3des|aes128|aes192|aes256 (default aes128); PACE defaults to\n"
+    "       ecdh-gm for a cccd profile, none for a passport; N defaults to 13\n"
+    "       (brainpoolP256r1) for ECDH, 2 (2048-bit MODP, 256-bit subgroup) for DH\n"
     "       kiosk-mkcard --print-qr DIR\n";
 
 static int usage_error(const char *what, const char *arg)
@@ -50,6 +56,22 @@ static int pick(const char *value, const char *const *names, int n)
     return -1;
 }
 
+/* A --pace-param value: a small decimal number (TR-03110 ids are 0..31). */
+static bool parse_param_id(const char *v, int *out)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 2)
+        return false;
+    int value = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return false;
+        value = value * 10 + (v[i] - '0');
+    }
+    *out = value;
+    return true;
+}
+
 typedef struct cli {
     const char *profile;
     const char *print_qr_dir;
@@ -63,6 +85,11 @@ static int parse_args(int argc, char **argv, cli *c)
     static const char *const sigs[] = {"rsa", "rsa-pss", "ecdsa"};
     static const char *const aas[] = {"none", "rsa", "ecdsa"};
     static const char *const cas[] = {"none", "ecdh", "dh"};
+    /* Indexed like mkc_cipher (value = index + 1) and mkc_pace_alg below. */
+    static const char *const ciphers[] = {"3des", "aes128", "aes192", "aes256"};
+    static const char *const paces[] = {"none", "ecdh-gm", "dh-gm", "ecdh-im"};
+    static const mkc_pace_alg pace_algs[] = {MKC_PACE_NONE, MKC_PACE_ECDH_GM, MKC_PACE_DH_GM,
+                                             MKC_PACE_ECDH_IM};
     memset(c, 0, sizeof *c);
     mkc_options_default(&c->opt);
     for (int i = 1; i < argc; i++) {
@@ -108,6 +135,22 @@ static int parse_args(int argc, char **argv, cli *c)
             if ((k = pick(v, cas, 3)) < 0)
                 return usage_error("unknown --ca", v);
             c->opt.ca = (mkc_ca_alg)k;
+        } else if (strcmp(a, "--ca-cipher") == 0) {
+            if ((k = pick(v, ciphers, 4)) < 0)
+                return usage_error("unknown --ca-cipher", v);
+            c->opt.ca_cipher = (mkc_cipher)(k + 1);
+        } else if (strcmp(a, "--pace") == 0) {
+            if ((k = pick(v, paces, 4)) < 0)
+                return usage_error("unknown --pace", v);
+            c->opt.pace = pace_algs[k];
+            c->opt.pace_by_profile = false;
+        } else if (strcmp(a, "--pace-cipher") == 0) {
+            if ((k = pick(v, ciphers, 4)) < 0)
+                return usage_error("unknown --pace-cipher", v);
+            c->opt.pace_cipher = (mkc_cipher)(k + 1);
+        } else if (strcmp(a, "--pace-param") == 0) {
+            if (!parse_param_id(v, &c->opt.pace_param))
+                return usage_error("bad --pace-param", v);
         } else {
             return usage_error("unknown option", a);
         }
@@ -161,6 +204,9 @@ int main(int argc, char **argv)
     if (st != KS_OK)
         return fail(st);
 
+    /* A PACE parameter id that does not fit the key agreement is a usage error. */
+    if (mkc_options_resolve(&c.opt, &profile) != KS_OK)
+        return usage_error(mkc_last_error(), NULL);
     sig_from_dsc_key(&c);
     st = mkc_card_build(&c.opt, &profile);
     return st == KS_OK ? 0 : fail(st);

@@ -18,6 +18,7 @@
 /* Everything one card image consists of, built before anything is written. */
 typedef struct card_image {
     mkc_bytes com;
+    mkc_bytes card_access; /* len 0 = no PACE */
     mkc_bytes dg[17]; /* indexed by data-group number; len 0 = absent */
     mkc_bytes sod;
     mkc_bytes aa_pem, ca_pem, csca_pem;
@@ -29,6 +30,7 @@ typedef struct card_image {
 static void card_image_free(card_image *img)
 {
     mkc_bytes_free(&img->com);
+    mkc_bytes_free(&img->card_access);
     for (size_t i = 0; i < 17; i++)
         mkc_bytes_free(&img->dg[i]);
     mkc_bytes_free(&img->sod);
@@ -48,7 +50,28 @@ void mkc_options_default(mkc_options *o)
     o->hash = "sha256";
     o->aa = MKC_AA_RSA;
     o->ca = MKC_CA_ECDH;
+    o->ca_cipher = MKC_CIPHER_AES128;
+    o->pace_by_profile = true;
+    o->pace = MKC_PACE_NONE;
+    o->pace_cipher = MKC_CIPHER_AES128;
+    o->pace_param = MKC_PACE_PARAM_DEFAULT;
     o->extended_length = true;
+}
+
+ks_status mkc_options_resolve(mkc_options *o, const mkc_profile *p)
+{
+    if (!o || !p)
+        return KS_ERR_ARG;
+    if (o->pace_by_profile) {
+        /* CCCDs offer PACE (and no BAC-only mode); the sample passport is BAC-only. */
+        o->pace = p->type == MKC_PROFILE_CCCD ? MKC_PACE_ECDH_GM : MKC_PACE_NONE;
+        o->pace_by_profile = false;
+    }
+    if (o->pace == MKC_PACE_NONE)
+        return KS_OK;
+    if (o->pace_param == MKC_PACE_PARAM_DEFAULT)
+        o->pace_param = mkc_pace_default_param(o->pace);
+    return mkc_pace_check_param(o->pace, o->pace_param);
 }
 
 const EVP_MD *mkc_card_digest(const char *name)
@@ -122,7 +145,11 @@ static ks_status build_data_groups(const mkc_options *o, const mkc_profile *p, c
     }
     /* DG14 carries CA's key and, for an EC AA key, the AA signature algorithm. */
     if (o->ca != MKC_CA_NONE || o->aa == MKC_AA_ECDSA)
-        st = mkc_secinfo_dg14(o->ca, img->ca_key, o->aa, &img->dg[14]);
+        st = mkc_secinfo_dg14(o->ca, o->ca_cipher, img->ca_key, o->aa, &img->dg[14]);
+    if (st == KS_OK && o->pace != MKC_PACE_NONE) {
+        mkc_pace_config pace = {o->pace, o->pace_cipher, o->pace_param};
+        st = mkc_pace_card_access(&pace, o->ca, o->ca_cipher, &img->card_access);
+    }
     return st;
 }
 
@@ -164,6 +191,44 @@ static void json_add_string(json_object *obj, const char *key, const char *value
     json_object_object_add(obj, key, json_object_new_string(value));
 }
 
+/* {"oid": ..., extra_key: extra} */
+static json_object *oid_object(const char *oid, const char *extra_key, int extra)
+{
+    json_object *obj = json_object_new_object();
+    if (!obj)
+        return NULL;
+    json_add_string(obj, "oid", oid);
+    if (extra_key)
+        json_object_object_add(obj, extra_key, json_object_new_int(extra));
+    return obj;
+}
+
+/* "pace", "ca" and "quirks": what the emulator needs to run the protocols. */
+static ks_status add_protocol_keys(const mkc_options *o, const mkc_profile *p, json_object *root)
+{
+    char oid[MKC_OID_MAX];
+    ks_status st;
+    if (o->pace != MKC_PACE_NONE) {
+        if ((st = mkc_pace_oid(o->pace, o->pace_cipher, oid)) != KS_OK)
+            return st;
+        json_object_object_add(root, "pace", oid_object(oid, "parameter_id", o->pace_param));
+    }
+    if (o->ca != MKC_CA_NONE) {
+        if ((st = mkc_secinfo_ca_oid(o->ca, o->ca_cipher, oid)) != KS_OK)
+            return mkc_fail(st, "unknown Chip Authentication cipher");
+        /* DG14 has no keyId (one CA key), so neither does "ca". */
+        json_object_object_add(root, "ca", oid_object(oid, NULL, 0));
+    }
+    if (p->type == MKC_PROFILE_CCCD) {
+        json_object *quirks = json_object_new_array();
+        if (!quirks)
+            return mkc_fail(KS_ERR_NO_MEMORY, "out of memory for card.json");
+        json_object_array_add(quirks, json_object_new_string("select-mf-6d00"));
+        json_object_object_add(root, "quirks", quirks);
+    }
+    return KS_OK;
+}
+
 static ks_status build_card_json(const mkc_options *o, const mkc_profile *p, card_image *img)
 {
     json_object *root = json_object_new_object();
@@ -199,6 +264,8 @@ static ks_status build_card_json(const mkc_options *o, const mkc_profile *p, car
     }
     if (img->csca_pem.len)
         json_add_string(root, "csca", "trust/csca.pem");
+    if (st == KS_OK)
+        st = add_protocol_keys(o, p, root);
     if (st == KS_OK) {
         const char *text = json_object_to_json_string_ext(
             root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -233,6 +300,8 @@ static ks_status write_image(const char *dir, const card_image *img)
     if (st == KS_OK)
         st = mkc_write_file(dir, "011D.bin", img->sod.data, img->sod.len, SECRET_MODE);
     if (st == KS_OK)
+        st = write_or_remove(dir, "011C.bin", &img->card_access, SECRET_MODE);
+    if (st == KS_OK)
         st = write_or_remove(dir, "aa_key.pem", &img->aa_pem, SECRET_MODE);
     if (st == KS_OK)
         st = write_or_remove(dir, "ca_key.pem", &img->ca_pem, SECRET_MODE);
@@ -257,15 +326,19 @@ ks_status mkc_card_build(const mkc_options *o, const mkc_profile *p)
     if (!o || !p || !o->portrait_path || !o->out_dir ||
         (!o->dsc_key_path) != (!o->dsc_cert_path))
         return mkc_fail(KS_ERR_ARG, "bad build options");
+    mkc_options opt = *o;
+    ks_status st = mkc_options_resolve(&opt, p);
+    if (st != KS_OK)
+        return st;
     card_image img;
     memset(&img, 0, sizeof img);
-    ks_status st = build_data_groups(o, p, &img);
+    st = build_data_groups(&opt, p, &img);
     if (st == KS_OK)
-        st = build_com_and_sod(o, p, &img);
+        st = build_com_and_sod(&opt, p, &img);
     if (st == KS_OK)
-        st = build_card_json(o, p, &img);
+        st = build_card_json(&opt, p, &img);
     if (st == KS_OK)
-        st = write_image(o->out_dir, &img);
+        st = write_image(opt.out_dir, &img);
     card_image_free(&img);
     return st;
 }

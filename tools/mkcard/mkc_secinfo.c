@@ -1,5 +1,6 @@
 #include "mkc_secinfo.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,17 +77,40 @@ void mkc_secinfo_der_sort(mkc_bytes *items, size_t n)
     qsort(items, n, sizeof *items, der_compare);
 }
 
-static ks_status encode_ca_info(mkc_ca_alg ca, mkc_bytes *out)
+ks_status mkc_secinfo_ca_oid(mkc_ca_alg ca, mkc_cipher cipher, char out[MKC_OID_MAX])
+{
+    if ((ca != MKC_CA_ECDH && ca != MKC_CA_DH) || cipher < MKC_CIPHER_3DES ||
+        cipher > MKC_CIPHER_AES256)
+        return KS_ERR_ARG;
+    /* id-CA-DH is arc 1, id-CA-ECDH arc 2. */
+    snprintf(out, MKC_OID_MAX, "%s.%d.%d", MKC_OID_CA_PREFIX, ca == MKC_CA_DH ? 1 : 2,
+             (int)cipher);
+    return KS_OK;
+}
+
+/* SEQUENCE { OID, INTEGER version } — the shape of CA and TA infos. */
+static ks_status encode_oid_version(const char *oid, uint32_t version, mkc_bytes *out)
 {
     uint8_t buf[64];
     tlv_writer w;
     tlv_writer_init(&w, buf, sizeof buf);
     tlv_open(&w, 0x30);
-    mkc_put_oid(&w, ca == MKC_CA_DH ? MKC_OID_CA_DH_AES_CBC_CMAC_128
-                                    : MKC_OID_CA_ECDH_AES_CBC_CMAC_128);
-    mkc_put_uint(&w, 1);
+    mkc_put_oid(&w, oid);
+    mkc_put_uint(&w, version);
     tlv_close(&w);
     return mkc_bytes_from_writer(&w, out);
+}
+
+ks_status mkc_secinfo_ca_info(mkc_ca_alg ca, mkc_cipher cipher, mkc_bytes *out)
+{
+    char oid[MKC_OID_MAX];
+    ks_status st = mkc_secinfo_ca_oid(ca, cipher, oid);
+    return st == KS_OK ? encode_oid_version(oid, 1, out) : st;
+}
+
+ks_status mkc_secinfo_ta_info(mkc_bytes *out)
+{
+    return encode_oid_version(MKC_OID_TA, 1, out);
 }
 
 static ks_status encode_ca_pk_info(mkc_ca_alg ca, EVP_PKEY *key, mkc_bytes *out)
@@ -126,7 +150,43 @@ static ks_status encode_aa_info(mkc_bytes *out)
     return mkc_bytes_from_writer(&w, out);
 }
 
-ks_status mkc_secinfo_dg14(mkc_ca_alg ca, EVP_PKEY *ca_key, mkc_aa_alg aa, mkc_bytes *out)
+ks_status mkc_secinfo_set(mkc_bytes *infos, size_t n, mkc_bytes *out)
+{
+    mkc_secinfo_der_sort(infos, n);
+    size_t cap = 16;
+    for (size_t i = 0; i < n; i++)
+        cap += infos[i].len;
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        return mkc_fail(KS_ERR_NO_MEMORY, "out of memory for SecurityInfos");
+    tlv_writer w;
+    tlv_writer_init(&w, buf, cap);
+    tlv_open(&w, 0x31);
+    for (size_t i = 0; i < n; i++)
+        tlv_put_raw(&w, infos[i].data, infos[i].len);
+    tlv_close(&w);
+    ks_status st = mkc_bytes_from_writer(&w, out);
+    free(buf);
+    return st;
+}
+
+/* tag { content } as a new buffer. */
+static ks_status wrap(unsigned tag, const mkc_bytes *content, mkc_bytes *out)
+{
+    size_t cap = content->len + 16;
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        return mkc_fail(KS_ERR_NO_MEMORY, "out of memory for a data group");
+    tlv_writer w;
+    tlv_writer_init(&w, buf, cap);
+    tlv_put(&w, tag, content->data, content->len);
+    ks_status st = mkc_bytes_from_writer(&w, out);
+    free(buf);
+    return st;
+}
+
+ks_status mkc_secinfo_dg14(mkc_ca_alg ca, mkc_cipher ca_cipher, EVP_PKEY *ca_key,
+                           mkc_aa_alg aa, mkc_bytes *out)
 {
     mkc_bytes infos[3];
     size_t n = 0;
@@ -136,34 +196,19 @@ ks_status mkc_secinfo_dg14(mkc_ca_alg ca, EVP_PKEY *ca_key, mkc_aa_alg aa, mkc_b
     if (ca != MKC_CA_NONE && !ca_key)
         return KS_ERR_ARG;
     if (ca != MKC_CA_NONE) {
-        if ((st = encode_ca_info(ca, &infos[n])) == KS_OK)
+        if ((st = mkc_secinfo_ca_info(ca, ca_cipher, &infos[n])) == KS_OK)
             n++;
         if (st == KS_OK && (st = encode_ca_pk_info(ca, ca_key, &infos[n])) == KS_OK)
             n++;
     }
     if (st == KS_OK && aa == MKC_AA_ECDSA && (st = encode_aa_info(&infos[n])) == KS_OK)
         n++;
-    if (st == KS_OK) {
-        mkc_secinfo_der_sort(infos, n);
-        size_t cap = 64;
-        for (size_t i = 0; i < n; i++)
-            cap += infos[i].len;
-        uint8_t *buf = malloc(cap);
-        if (!buf) {
-            st = mkc_fail(KS_ERR_NO_MEMORY, "out of memory for DG14");
-        } else {
-            tlv_writer w;
-            tlv_writer_init(&w, buf, cap);
-            tlv_open(&w, 0x6E);
-            tlv_open(&w, 0x31);
-            for (size_t i = 0; i < n; i++)
-                tlv_put_raw(&w, infos[i].data, infos[i].len);
-            tlv_close(&w);
-            tlv_close(&w);
-            st = mkc_bytes_from_writer(&w, out);
-            free(buf);
-        }
-    }
+    mkc_bytes set = {0};
+    if (st == KS_OK)
+        st = mkc_secinfo_set(infos, n, &set);
+    if (st == KS_OK)
+        st = wrap(0x6E, &set, out);
+    mkc_bytes_free(&set);
     for (size_t i = 0; i < n; i++)
         mkc_bytes_free(&infos[i]);
     return st;

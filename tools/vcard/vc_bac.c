@@ -55,10 +55,10 @@ static ks_status put_field(char *buf, size_t cap, size_t *n, const char *field, 
     return KS_OK;
 }
 
-ks_status vc_bac_key_seed(const char *doc_number, const char *birth, const char *expiry,
-                          uint8_t seed[VC_BAC_KEY_LEN])
+ks_status vc_mrz_password(const char *doc_number, const char *birth, const char *expiry,
+                          uint8_t out[VC_SHA1_LEN])
 {
-    if (!doc_number || !birth || !expiry || !seed)
+    if (!doc_number || !birth || !expiry || !out)
         return KS_ERR_ARG;
     size_t dlen = strlen(doc_number);
     if (dlen == 0 || dlen > MRZ_DOC_MAX || !is_date(birth) || !is_date(expiry))
@@ -75,13 +75,21 @@ ks_status vc_bac_key_seed(const char *doc_number, const char *birth, const char 
         st = put_field(info, sizeof info, &n, birth, 6);
     if (st == KS_OK)
         st = put_field(info, sizeof info, &n, expiry, 6);
-    if (st != KS_OK)
-        return st;
+    if (st == KS_OK)
+        st = vc_sha1((const uint8_t *)info, n, out);
+    memset(info, 0, sizeof info);
+    return st;
+}
+
+ks_status vc_bac_key_seed(const char *doc_number, const char *birth, const char *expiry,
+                          uint8_t seed[VC_BAC_KEY_LEN])
+{
+    if (!seed)
+        return KS_ERR_ARG;
     uint8_t digest[VC_SHA1_LEN];
-    st = vc_sha1((const uint8_t *)info, n, digest);
+    ks_status st = vc_mrz_password(doc_number, birth, expiry, digest);
     if (st == KS_OK)
         memcpy(seed, digest, VC_BAC_KEY_LEN);
-    memset(info, 0, sizeof info);
     memset(digest, 0, sizeof digest);
     return st;
 }

@@ -41,6 +41,10 @@ int vc_mrz_check_digit(const char *field, size_t len);
 ks_status vc_bac_key_seed(const char *doc_number, const char *birth, const char *expiry,
                           uint8_t seed[VC_BAC_KEY_LEN]);
 
+/* The PACE MRZ password: the full SHA-1 of the same string the BAC key seed hashes. */
+ks_status vc_mrz_password(const char *doc_number, const char *birth, const char *expiry,
+                          uint8_t out[20]);
+
 /* KDF for 3DES: SHA-1(seed || counter) truncated to 16 bytes, odd parity. */
 ks_status vc_kdf_3des(const uint8_t *seed, size_t seed_len, uint32_t counter,
                       uint8_t key[VC_BAC_KEY_LEN]);

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 ks_status vc_pad(uint8_t *buf, size_t len, size_t cap, size_t block, size_t *out_len)
@@ -133,4 +135,94 @@ bool vc_equal_ct(const uint8_t *a, const uint8_t *b, size_t len)
     for (size_t i = 0; i < len; i++)
         diff = (uint8_t)(diff | (a[i] ^ b[i]));
     return diff == 0;
+}
+
+static const EVP_CIPHER *aes_cbc_for(size_t key_len)
+{
+    switch (key_len) {
+    case 16: return EVP_aes_128_cbc();
+    case 24: return EVP_aes_192_cbc();
+    case 32: return EVP_aes_256_cbc();
+    default: return NULL;
+    }
+}
+
+ks_status vc_aes_cbc(const uint8_t *key, size_t key_len, const uint8_t *iv, bool encrypt,
+                     const uint8_t *in, size_t len, uint8_t *out)
+{
+    const EVP_CIPHER *cipher = aes_cbc_for(key_len);
+    if (!cipher || !key || !in || !out || len % VC_AES_BLOCK != 0)
+        return KS_ERR_ARG;
+    if (len == 0)
+        return KS_OK;
+    static const uint8_t zero_iv[VC_AES_BLOCK] = {0};
+    return evp_run(cipher, key, iv ? iv : zero_iv, encrypt, in, len, out);
+}
+
+ks_status vc_aes_cmac(const uint8_t *key, size_t key_len, const uint8_t *in, size_t len,
+                      uint8_t mac[VC_AES_BLOCK])
+{
+    const char *cipher = key_len == 16 ? "AES-128-CBC"
+                         : key_len == 24 ? "AES-192-CBC"
+                         : key_len == 32 ? "AES-256-CBC"
+                                         : NULL;
+    if (!cipher || !key || (!in && len) || !mac)
+        return KS_ERR_ARG;
+    EVP_MAC *alg = EVP_MAC_fetch(NULL, "CMAC", NULL);
+    EVP_MAC_CTX *ctx = alg ? EVP_MAC_CTX_new(alg) : NULL;
+    ks_status st = KS_ERR_CRYPTO;
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string("cipher", (char *)cipher, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    size_t n = 0;
+    if (ctx && EVP_MAC_init(ctx, key, key_len, params) == 1 &&
+        EVP_MAC_update(ctx, in ? in : (const uint8_t *)"", len) == 1 &&
+        EVP_MAC_final(ctx, mac, &n, VC_AES_BLOCK) == 1 && n == VC_AES_BLOCK)
+        st = KS_OK;
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(alg);
+    return st;
+}
+
+ks_status vc_digest(const char *name, const uint8_t *in, size_t len, uint8_t out[VC_MAX_DIGEST],
+                    size_t *out_len)
+{
+    if (!name || (!in && len) || !out || !out_len)
+        return KS_ERR_ARG;
+    EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
+    if (!md)
+        return KS_ERR_UNSUPPORTED;
+    unsigned int n = 0;
+    ks_status st = KS_ERR_CRYPTO;
+    if (EVP_MD_get_size(md) > 0 && (size_t)EVP_MD_get_size(md) <= VC_MAX_DIGEST &&
+        EVP_Digest(in ? in : (const uint8_t *)"", len, out, &n, md, NULL) == 1) {
+        *out_len = n;
+        st = KS_OK;
+    }
+    EVP_MD_free(md);
+    return st;
+}
+
+ks_status vc_kdf_aes(const uint8_t *seed, size_t seed_len, uint32_t counter, size_t key_len,
+                     uint8_t *key)
+{
+    if (!seed || !key || seed_len == 0 || seed_len > 512 ||
+        (key_len != 16 && key_len != 24 && key_len != 32))
+        return KS_ERR_ARG;
+    uint8_t d[512 + 4];
+    memcpy(d, seed, seed_len);
+    d[seed_len] = (uint8_t)(counter >> 24);
+    d[seed_len + 1] = (uint8_t)(counter >> 16);
+    d[seed_len + 2] = (uint8_t)(counter >> 8);
+    d[seed_len + 3] = (uint8_t)counter;
+    uint8_t h[VC_MAX_DIGEST];
+    size_t hlen = 0;
+    ks_status st = vc_digest(key_len == 16 ? "SHA1" : "SHA256", d, seed_len + 4, h, &hlen);
+    if (st == KS_OK && hlen >= key_len)
+        memcpy(key, h, key_len);
+    else if (st == KS_OK)
+        st = KS_ERR_CRYPTO;
+    memset(d, 0, sizeof d);
+    memset(h, 0, sizeof h);
+    return st;
 }

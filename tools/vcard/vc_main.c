@@ -34,6 +34,8 @@ typedef struct options {
     long remove_after;  /* -1: off */
     long silent_after;  /* -1: off */
     bool corrupt_sm;
+    bool clone;         /* AA signs with a key unlike DG15's */
+    bool ca_fail;       /* CA switches to keys from a wrong secret */
 } options;
 
 static volatile sig_atomic_t g_stop;
@@ -57,6 +59,9 @@ static void usage(FILE *to)
             "  --fault remove-after=N  close the link after answering N APDUs, exit 0\n"
             "  --fault silent-after=N  stop answering after N APDUs, keep the link\n"
             "  --fault corrupt-sm      corrupt DO'8E of protected answers after the first\n"
+            "  --fault clone           Active Authentication signs with a key unlike DG15's\n"
+            "  --fault ca-fail         Chip Authentication answers 9000 but switches to\n"
+            "                          keys from a wrong secret\n"
             "  --reconnect       reconnect every 200 ms when vpcd goes away\n"
             "  --verbose         log APDU headers and status words to stderr\n");
 }
@@ -85,6 +90,14 @@ static bool parse_fault(options *o, const char *spec)
         return parse_count(arg, &o->silent_after);
     if (nlen == 10 && strncmp(spec, "corrupt-sm", nlen) == 0 && !arg) {
         o->corrupt_sm = true;
+        return true;
+    }
+    if (nlen == 5 && strncmp(spec, "clone", nlen) == 0 && !arg) {
+        o->clone = true;
+        return true;
+    }
+    if (nlen == 7 && strncmp(spec, "ca-fail", nlen) == 0 && !arg) {
+        o->ca_fail = true;
         return true;
     }
     return false;
@@ -349,6 +362,13 @@ int main(int argc, char **argv)
         return 1;
     }
     vc_os_set_corrupt_sm(&os, o.corrupt_sm);
+    vc_os_set_fault_ca_fail(&os, o.ca_fail);
+    if (vc_os_set_fault_clone(&os, o.clone) != KS_OK) {
+        fprintf(stderr, "kiosk-vcard: cannot generate the clone key\n");
+        vc_os_free(&os);
+        vc_card_free(&card);
+        return 1;
+    }
     install_signals();
     int rc = run(&o, &os, extended);
     vc_os_free(&os);

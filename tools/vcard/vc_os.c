@@ -5,6 +5,8 @@
 
 #include "apdu.h"
 #include "tlv.h"
+#include "vc_aa.h"
+#include "vc_ca.h"
 #include "vc_crypto.h"
 
 /* Status words (ISO/IEC 7816-4 5.6). */
@@ -20,6 +22,7 @@
 #define SW_NO_CURRENT_EF 0x6986u
 #define SW_SM_OBJECTS 0x6988u
 #define SW_WRONG_DATA 0x6A80u
+#define SW_NO_DATA 0x6A88u
 #define SW_NOT_FOUND 0x6A82u
 #define SW_WRONG_P1P2 0x6A86u
 #define SW_WRONG_OFFSET 0x6B00u
@@ -67,6 +70,7 @@ ks_status vc_os_init(vc_os *os, const vc_card *card, bool extended)
     os->card = card;
     os->extended = extended;
     os->rng = default_rng;
+    vc_pace_init(&os->pace);
     vc_os_reset(os);
     return KS_OK;
 }
@@ -79,6 +83,30 @@ void vc_os_set_rng(vc_os *os, vc_rng_fn rng, void *ctx)
 
 void vc_os_set_corrupt_sm(vc_os *os, bool on) { os->corrupt_sm = on; }
 
+void vc_os_set_fault_ca_fail(vc_os *os, bool on) { os->fault_ca_fail = on; }
+
+/* A key of the same kind as the card's AA key, unrelated to DG15. */
+static EVP_PKEY *generate_like(const EVP_PKEY *key)
+{
+    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA)
+        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)EVP_PKEY_get_bits(key));
+    char curve[80];
+    size_t n = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, "group", curve, sizeof curve, &n) != 1)
+        return NULL;
+    return EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve);
+}
+
+ks_status vc_os_set_fault_clone(vc_os *os, bool on)
+{
+    EVP_PKEY_free(os->clone_key);
+    os->clone_key = NULL;
+    if (!on || !os->card->aa_key)
+        return KS_OK;
+    os->clone_key = generate_like(os->card->aa_key);
+    return os->clone_key ? KS_OK : KS_ERR_CRYPTO;
+}
+
 void vc_os_reset(vc_os *os)
 {
     os->app_selected = false;
@@ -86,6 +114,10 @@ void vc_os_reset(vc_os *os)
     os->challenge_valid = false;
     memset(os->rnd_icc, 0, sizeof os->rnd_icc);
     vc_sm_stop(&os->sm);
+    vc_sm_stop(&os->next_sm);
+    os->has_next_sm = false;
+    os->ca_ready = false;
+    vc_pace_reset(&os->pace);
 }
 
 bool vc_os_authenticated(const vc_os *os) { return vc_sm_active(&os->sm); }
@@ -97,13 +129,30 @@ void vc_os_free(vc_os *os)
     free(os->plain);
     free(os->scratch);
     vc_sm_stop(&os->sm);
+    vc_sm_stop(&os->next_sm);
+    vc_pace_reset(&os->pace);
+    EVP_PKEY_free(os->clone_key);
     memset(os, 0, sizeof *os);
 }
 
 static void drop_session(vc_os *os)
 {
     vc_sm_stop(&os->sm);
+    vc_sm_stop(&os->next_sm);
+    os->has_next_sm = false;
+    os->ca_ready = false;
     os->challenge_valid = false;
+}
+
+/* The session PACE or CA prepared takes over once its answer is out. */
+static void switch_session(vc_os *os)
+{
+    if (!os->has_next_sm)
+        return;
+    os->sm = os->next_sm;
+    vc_sm_stop(&os->next_sm);
+    os->has_next_sm = false;
+    os->protected_answers = 0;
 }
 
 /* --- file access ------------------------------------------------------- */
@@ -181,6 +230,10 @@ static void cmd_select(vc_os *os, const apdu_cmd *c, reply *r)
         os->current_ef = NULL;
         r->sw = SW_OK;
     } else if (is_mf_select(c)) {
+        if (os->card->quirk_select_mf_6d00) {
+            r->sw = SW_INS; /* as CCCDs answer it */
+            return;
+        }
         os->app_selected = false;
         os->current_ef = NULL;
         r->sw = SW_OK;
@@ -387,6 +440,233 @@ static void cmd_external_authenticate(vc_os *os, const apdu_cmd *c, bool secured
     r->sw = SW_OK;
 }
 
+/* --- PACE, Chip Authentication, Active Authentication ------------------ */
+
+/* One-byte value of an optional DO; -1 when absent, -2 when not one byte. */
+static int small_do(const uint8_t *data, size_t len, uint32_t tag)
+{
+    tlv e;
+    if (tlv_find(data, len, tag, &e) != KS_OK)
+        return -1;
+    return e.len == 1 ? e.value[0] : -2;
+}
+
+static bool oid_do_matches(const uint8_t *data, size_t len, const uint8_t *oid, size_t oid_len)
+{
+    tlv e;
+    return tlv_find(data, len, 0x80, &e) == KS_OK && e.len == oid_len &&
+           memcmp(e.value, oid, oid_len) == 0;
+}
+
+/* Every DO of an MSE command must decode; tags outside `allowed` are refused. */
+static bool mse_well_formed(const uint8_t *data, size_t len, const uint32_t *allowed, size_t n)
+{
+    tlv_iter it;
+    tlv e;
+    ks_status st;
+    tlv_iter_init(&it, data, len);
+    while ((st = tlv_iter_next(&it, &e)) == KS_OK) {
+        bool ok = false;
+        for (size_t i = 0; i < n; i++)
+            ok = ok || e.tag == allowed[i];
+        if (!ok)
+            return false;
+    }
+    return st == KS_ERR_NOT_FOUND;
+}
+
+static uint16_t pace_set_at(vc_os *os, const apdu_cmd *c)
+{
+    static const uint32_t tags[] = {0x80, 0x83, 0x84};
+    const vc_card *card = os->card;
+    vc_pace_reset(&os->pace);
+    if (!card->has_pace)
+        return SW_NO_DATA;
+    if (!mse_well_formed(c->data, c->nc, tags, 3) ||
+        !oid_do_matches(c->data, c->nc, card->pace_oid, card->pace_oid_len))
+        return SW_WRONG_DATA;
+    int pw_ref = small_do(c->data, c->nc, 0x83);
+    int param = small_do(c->data, c->nc, 0x84);
+    if (param == -2 || (param >= 0 && card->pace_parameter_id >= 0 &&
+                        param != card->pace_parameter_id))
+        return SW_WRONG_DATA;
+    if (param < 0)
+        param = card->pace_parameter_id;
+    uint8_t pw[VC_PACE_PW_MAX];
+    size_t pw_len = 0;
+    if (pw_ref == 1) {
+        if (vc_mrz_password(card->doc_number, card->birth, card->expiry, pw) != KS_OK)
+            return SW_UNKNOWN;
+        pw_len = VC_SHA1_LEN;
+    } else if (pw_ref == 2 && card->has_can) {
+        pw_len = strlen(card->can);
+        memcpy(pw, card->can, pw_len);
+    } else {
+        return pw_ref == 2 ? SW_NO_DATA : SW_WRONG_DATA;
+    }
+    ks_status st = param < 0 ? KS_ERR_UNSUPPORTED
+                             : vc_pace_set_at(&os->pace, card->pace_oid, card->pace_oid_len,
+                                              param, pw, pw_len);
+    OPENSSL_cleanse(pw, sizeof pw);
+    return st == KS_OK ? SW_OK : SW_WRONG_DATA;
+}
+
+static bool ca_key_id_matches(const vc_os *os, const apdu_cmd *c)
+{
+    tlv e;
+    if (tlv_find(c->data, c->nc, 0x84, &e) != KS_OK)
+        return true;
+    if (e.len == 0 || e.len > 4 || os->card->ca_key_id < 0)
+        return false;
+    long id = 0;
+    for (size_t i = 0; i < e.len; i++)
+        id = (id << 8) | e.value[i];
+    return id == os->card->ca_key_id;
+}
+
+/* Runs the CA key agreement; the new session waits in next_sm. */
+static uint16_t ca_agree(vc_os *os, const uint8_t *pk, size_t pk_len)
+{
+    ks_status st = vc_ca_agree(os->card->ca_key, os->card->ca_oid, os->card->ca_oid_len, pk,
+                               pk_len, os->fault_ca_fail, &os->next_sm);
+    if (st != KS_OK) {
+        vc_sm_stop(&os->next_sm);
+        return st == KS_ERR_MALFORMED ? SW_WRONG_DATA : SW_UNKNOWN;
+    }
+    os->has_next_sm = true;
+    return SW_OK;
+}
+
+static void cmd_mse(vc_os *os, const apdu_cmd *c, bool secured, reply *r)
+{
+    uint16_t p1p2 = (uint16_t)((c->p1 << 8) | c->p2);
+    os->ca_ready = false;
+    if (p1p2 == 0xC1A4) {
+        r->sw = secured ? SW_CONDITIONS : pace_set_at(os, c);
+        return;
+    }
+    if (p1p2 != 0x41A4 && p1p2 != 0x41A6) {
+        r->sw = SW_WRONG_P1P2;
+        return;
+    }
+    if (!secured || !os->card->ca_key) {
+        r->sw = !os->card->ca_key ? SW_NO_DATA : SW_CONDITIONS;
+        return;
+    }
+    static const uint32_t at_tags[] = {0x80, 0x84};
+    static const uint32_t kat_tags[] = {0x91, 0x84};
+    if (!mse_well_formed(c->data, c->nc, p1p2 == 0x41A4 ? at_tags : kat_tags, 2) ||
+        !ca_key_id_matches(os, c)) {
+        r->sw = SW_WRONG_DATA;
+        return;
+    }
+    if (p1p2 == 0x41A4) {
+        bool ok = oid_do_matches(c->data, c->nc, os->card->ca_oid, os->card->ca_oid_len);
+        os->ca_ready = ok;
+        r->sw = ok ? SW_OK : SW_WRONG_DATA;
+        return;
+    }
+    /* Set KAT (CA with 3DES): the key agreement happens right away. */
+    tlv pk;
+    if (tlv_find(c->data, c->nc, 0x91, &pk) != KS_OK || pk.len == 0) {
+        r->sw = SW_WRONG_DATA;
+        return;
+    }
+    r->sw = ca_agree(os, pk.value, pk.len);
+}
+
+static uint16_t pace_error_sw(ks_status st)
+{
+    switch (st) {
+    case KS_ERR_AUTH: return SW_AUTH_FAILED;
+    case KS_ERR_MALFORMED:
+    case KS_ERR_UNSUPPORTED: return SW_WRONG_DATA;
+    case KS_ERR_ACCESS: return SW_CONDITIONS;
+    default: return SW_UNKNOWN;
+    }
+}
+
+static void cmd_general_authenticate(vc_os *os, const apdu_cmd *c, bool secured, reply *r)
+{
+    if (c->p1 != 0 || c->p2 != 0) {
+        r->sw = SW_WRONG_P1P2;
+        return;
+    }
+    if (!secured) {
+        bool done = false;
+        size_t n = 0;
+        ks_status st = vc_pace_general_authenticate(&os->pace, c->data, c->nc, os->rng,
+                                                    os->rng_ctx, os->scratch, SCRATCH_CAP, &n,
+                                                    &os->next_sm, &done);
+        if (st != KS_OK) {
+            r->sw = pace_error_sw(st);
+            return;
+        }
+        os->has_next_sm = done;
+        r->data = os->scratch;
+        r->len = n;
+        r->sw = SW_OK;
+        return;
+    }
+    /* Under SM: Chip Authentication with the key MSE:Set AT chose. */
+    if (!os->ca_ready) {
+        r->sw = SW_CONDITIONS;
+        return;
+    }
+    os->ca_ready = false;
+    tlv outer, pk;
+    if (tlv_expect(c->data, c->nc, 0x7C, &outer) != KS_OK ||
+        tlv_expect(outer.value, outer.len, 0x80, &pk) != KS_OK || pk.len == 0) {
+        r->sw = SW_WRONG_DATA;
+        return;
+    }
+    r->sw = ca_agree(os, pk.value, pk.len);
+    if (r->sw == SW_OK) {
+        r->small[0] = 0x7C;
+        r->small[1] = 0x00;
+        r->data = r->small;
+        r->len = 2;
+    }
+}
+
+#define AA_CHALLENGE_LEN 8u
+
+static void cmd_internal_authenticate(vc_os *os, const apdu_cmd *c, bool secured, size_t room,
+                                      reply *r)
+{
+    if (c->p1 != 0 || c->p2 != 0) {
+        r->sw = SW_WRONG_P1P2;
+        return;
+    }
+    if (!os->card->aa_key) {
+        r->sw = SW_INS;
+        return;
+    }
+    if (!secured) {
+        r->sw = SW_SECURITY;
+        return;
+    }
+    if (c->nc != AA_CHALLENGE_LEN) {
+        r->sw = SW_WRONG_LENGTH;
+        return;
+    }
+    EVP_PKEY *key = os->clone_key ? os->clone_key : os->card->aa_key;
+    size_t n = 0;
+    ks_status st = vc_aa_sign(key, os->card->aa_ecdsa, os->card->aa_digest, c->data, c->nc,
+                              os->rng, os->rng_ctx, os->scratch, SCRATCH_CAP, &n);
+    if (st != KS_OK) {
+        r->sw = SW_UNKNOWN;
+        return;
+    }
+    if (n > room || (c->ne != 0 && c->ne < n)) {
+        r->sw = SW_WRONG_LENGTH; /* the signature does not fit the allowed answer */
+        return;
+    }
+    r->data = os->scratch;
+    r->len = n;
+    r->sw = SW_OK;
+}
+
 /* --- dispatch ---------------------------------------------------------- */
 
 static void execute(vc_os *os, const apdu_cmd *c, bool secured, size_t room, reply *r)
@@ -395,7 +675,8 @@ static void execute(vc_os *os, const apdu_cmd *c, bool secured, size_t room, rep
         r->sw = SW_CLA;
         return;
     }
-    if (c->cla & 0x10) {
+    /* Command chaining only for GENERAL AUTHENTICATE, where PACE uses it to mark steps. */
+    if ((c->cla & 0x10) && c->ins != 0x86) {
         r->sw = SW_NO_CHAINING;
         return;
     }
@@ -413,6 +694,9 @@ static void execute(vc_os *os, const apdu_cmd *c, bool secured, size_t room, rep
     case 0xB1: cmd_read_binary_odd(os, c, room, r); break;
     case 0x84: cmd_get_challenge(os, c, r); break;
     case 0x82: cmd_external_authenticate(os, c, secured, r); break;
+    case 0x22: cmd_mse(os, c, secured, r); break;
+    case 0x86: cmd_general_authenticate(os, c, secured, r); break;
+    case 0x88: cmd_internal_authenticate(os, c, secured, room, r); break;
     default: r->sw = SW_INS; break;
     }
 }
@@ -488,6 +772,7 @@ static void process_secured(vc_os *os, const apdu_cmd *outer, bool outer_ext, ui
     os->protected_answers++;
     if (os->corrupt_sm && os->protected_answers > 1)
         out[*out_len - 2 - VC_MAC_LEN] ^= 0x01;
+    switch_session(os);
 }
 
 ks_status vc_os_process(vc_os *os, const uint8_t *apdu, size_t len, uint8_t *out, size_t cap,
@@ -531,6 +816,7 @@ ks_status vc_os_process(vc_os *os, const uint8_t *apdu, size_t len, uint8_t *out
         memset(&r, 0, sizeof r);
         execute(os, &c, false, cap - 2, &r);
         frame_plain(&r, out, cap, out_len);
+        switch_session(os);
     }
     os->trace.sw = (uint16_t)((out[*out_len - 2] << 8) | out[*out_len - 1]);
     os->trace.resp_len = *out_len;

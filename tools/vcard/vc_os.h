@@ -9,7 +9,13 @@
  * protected, and an unprotected command or a bad MAC ends it with a plain
  * 6988. Commands: SELECT (AID, MF, EF by FID), READ BINARY (B0 with SFI or
  * offset, B1 with DO'54 offset and DO'53 answer), GET CHALLENGE, EXTERNAL
- * AUTHENTICATE.
+ * AUTHENTICATE (BAC), MSE:Set AT + GENERAL AUTHENTICATE (PACE when the card
+ * has it; Chip Authentication under SM), MSE:Set KAT (Chip Authentication
+ * with 3DES), INTERNAL AUTHENTICATE (Active Authentication under SM).
+ * A session that PACE or Chip Authentication establishes starts after the
+ * answer to the command that established it has gone out (CA's answer is
+ * protected under the old keys). The quirk select-mf-6d00 answers SELECT of
+ * the MF with 6D00.
  *
  * The vc_os borrows the vc_card (which must outlive it) and owns two
  * scratch buffers. vc_os_process() always produces a response APDU (status
@@ -29,10 +35,9 @@
 #include "status.h"
 #include "vc_bac.h"
 #include "vc_card.h"
+#include "vc_group.h"
+#include "vc_pace.h"
 #include "vc_sm.h"
-
-/* Source of the chip's random numbers (RND.ICC, K.ICC); KS_OK when out is filled. */
-typedef ks_status (*vc_rng_fn)(void *ctx, uint8_t *out, size_t len);
 
 /* What the last command looked like, for --verbose: headers and lengths only. */
 typedef struct vc_os_trace {
@@ -55,6 +60,12 @@ typedef struct vc_os {
     uint8_t rnd_icc[VC_BAC_RND_LEN];
     bool challenge_valid;
     vc_sm sm;
+    vc_pace pace;
+    bool ca_ready;              /* MSE:Set AT for Chip Authentication accepted */
+    vc_sm next_sm;              /* the session to switch to after this answer */
+    bool has_next_sm;
+    bool fault_ca_fail;         /* fault: CA derives its keys from a wrong secret */
+    EVP_PKEY *clone_key;        /* fault: AA signs with this key, not DG15's */
     vc_rng_fn rng;
     void *rng_ctx;
     bool corrupt_sm;            /* fault: flip a MAC bit after the first protected answer */
@@ -76,6 +87,12 @@ void vc_os_set_rng(vc_os *os, vc_rng_fn rng, void *ctx);
 /* Fault injection: corrupt DO'8E of every protected response after the first. */
 void vc_os_set_corrupt_sm(vc_os *os, bool on);
 
+/* Fault injection: Chip Authentication answers 9000 but switches to wrong keys. */
+void vc_os_set_fault_ca_fail(vc_os *os, bool on);
+
+/* Fault injection: Active Authentication signs with a fresh key unlike DG15's (a clone). */
+ks_status vc_os_set_fault_clone(vc_os *os, bool on);
+
 /* Power-on or reset: MF selected, no challenge, no session. */
 void vc_os_reset(vc_os *os);
 
@@ -83,7 +100,7 @@ void vc_os_reset(vc_os *os);
 ks_status vc_os_process(vc_os *os, const uint8_t *apdu, size_t len, uint8_t *out, size_t cap,
                         size_t *out_len);
 
-/* True while a BAC session is running. */
+/* True while a secure messaging session (BAC, PACE, CA) is running. */
 bool vc_os_authenticated(const vc_os *os);
 
 /* Frees the scratch buffers and wipes keys. */

@@ -21,6 +21,20 @@ ks_status vc_sm_start_3des(vc_sm *sm, const uint8_t ks_enc[16], const uint8_t ks
     return KS_OK;
 }
 
+ks_status vc_sm_start_aes(vc_sm *sm, const uint8_t *ks_enc, const uint8_t *ks_mac,
+                          size_t key_len)
+{
+    if (!sm || !ks_enc || !ks_mac || (key_len != 16 && key_len != 24 && key_len != 32))
+        return KS_ERR_ARG;
+    memset(sm, 0, sizeof *sm);
+    sm->suite = VC_SM_AES;
+    sm->block = VC_AES_BLOCK;
+    sm->key_len = key_len;
+    memcpy(sm->ks_enc, ks_enc, key_len);
+    memcpy(sm->ks_mac, ks_mac, key_len);
+    return KS_OK;
+}
+
 void vc_sm_stop(vc_sm *sm)
 {
     if (sm)
@@ -49,6 +63,14 @@ static ks_status sm_cipher(const vc_sm *sm, bool encrypt, uint8_t *buf, size_t l
     switch (sm->suite) {
     case VC_SM_3DES:
         return vc_3des_cbc(sm->ks_enc, encrypt, buf, len, buf);
+    case VC_SM_AES: {
+        /* The IV is the current SSC encrypted under KSenc (Doc 9303 Part 11, 9.8.6.1). */
+        uint8_t iv[VC_AES_BLOCK];
+        ks_status st = vc_aes_cbc(sm->ks_enc, sm->key_len, NULL, true, sm->ssc, VC_AES_BLOCK, iv);
+        if (st == KS_OK)
+            st = vc_aes_cbc(sm->ks_enc, sm->key_len, iv, encrypt, buf, len, buf);
+        return st;
+    }
     case VC_SM_NONE:
         break;
     }
@@ -78,6 +100,13 @@ static ks_status sm_mac(const vc_sm *sm, const uint8_t *p1, size_t n1, const uin
         case VC_SM_3DES:
             st = vc_retail_mac(sm->ks_mac, buf, len, mac);
             break;
+        case VC_SM_AES: {
+            uint8_t full[VC_AES_BLOCK];
+            st = vc_aes_cmac(sm->ks_mac, sm->key_len, buf, len, full);
+            if (st == KS_OK)
+                memcpy(mac, full, VC_MAC_LEN);
+            break;
+        }
         case VC_SM_NONE:
             st = KS_ERR_UNSUPPORTED;
             break;

@@ -9,10 +9,9 @@
  * then SW1 SW2). Any error from vc_sm_unwrap() means the caller must drop
  * the session (the card answers 6988, as real chips do).
  *
- * Only the 3DES suite (2-key 3DES-CBC, zero IV, retail MAC, 8-byte SSC) is
- * implemented. The suite is a field of the session and every cipher
- * operation goes through one switch, so AES (CBC with IV = E(KSenc, SSC),
- * CMAC truncated to 8 bytes, 16-byte SSC) is one more case, not a rewrite.
+ * Two suites: 3DES (2-key 3DES-CBC, zero IV, retail MAC, 8-byte SSC; BAC
+ * and PACE/CA with 3DES) and AES (CBC with IV = E(KSenc, SSC), CMAC
+ * truncated to 8 bytes, 16-byte SSC; PACE/CA with AES-128/192/256).
  *
  * Buffers are caller-owned; inner command data points into `plain_buf`.
  */
@@ -32,6 +31,7 @@
 typedef enum vc_sm_suite {
     VC_SM_NONE = 0,
     VC_SM_3DES, /* BAC, or PACE with 3DES */
+    VC_SM_AES,  /* PACE / Chip Authentication with AES */
 } vc_sm_suite;
 
 typedef struct vc_sm {
@@ -46,6 +46,10 @@ typedef struct vc_sm {
 /* Starts a 3DES session with the given session keys and initial SSC. */
 ks_status vc_sm_start_3des(vc_sm *sm, const uint8_t ks_enc[16], const uint8_t ks_mac[16],
                            const uint8_t ssc[8]);
+
+/* Starts an AES session (key_len 16, 24 or 32) with SSC = 0, as PACE and CA do. */
+ks_status vc_sm_start_aes(vc_sm *sm, const uint8_t *ks_enc, const uint8_t *ks_mac,
+                          size_t key_len);
 
 /* Wipes the keys; the session is then inactive. */
 void vc_sm_stop(vc_sm *sm);

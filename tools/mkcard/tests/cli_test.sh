@@ -106,7 +106,51 @@ for f in 010E.bin 010F.bin aa_key.pem ca_key.pem; do
 done
 check_sod "$T/cccd/sub" "$T/cccd/sub/trust/csca.pem" sha256
 
-# 5. Exit codes and one-line errors.
+# 5. PACE: EF.CardAccess (011C.bin) is a bare SET; openssl asn1parse shows its infos.
+# pace_dump DIR: asn1parse of DIR/011C.bin into $T/ca.txt.
+pace_dump() {
+    openssl asn1parse -inform DER -in "$1/011C.bin" >"$T/ca.txt" || fail "asn1parse $1/011C.bin"
+    head -1 "$T/ca.txt" | grep -q "d=0 .*cons: SET" || fail "$1/011C.bin is not a bare SET"
+}
+# expect_pace DIR OID PARAM_HEX: PACEInfo { OID, 2, PARAM } is in DIR/011C.bin.
+expect_pace() {
+    pace_dump "$1"
+    grep -A2 "OBJECT *:$2\$" "$T/ca.txt" >"$T/pi.txt" || fail "no $2 in $1/011C.bin"
+    sed -n 2p "$T/pi.txt" | grep -q "INTEGER *:02\$" || fail "PACEInfo version is not 2"
+    sed -n 3p "$T/pi.txt" | grep -q "INTEGER *:$3\$" || fail "PACE parameter is not $3"
+}
+cd "$T"
+"$BIN" --profile "$PROFILES/cccd-sample.json" --portrait face.jpg --out pace-def || fail "pace default"
+expect_pace pace-def 0.4.0.127.0.7.2.2.4.2.2 0D
+grep -q "OBJECT *:0.4.0.127.0.7.2.2.3.2.2\$" "$T/ca.txt" || fail "no CA info in EF.CardAccess"
+grep -A1 "OBJECT *:0.4.0.127.0.7.2.2.2\$" "$T/ca.txt" | grep -q "INTEGER *:01" || fail "no TA info"
+grep -q '"select-mf-6d00"' pace-def/card.json || fail "no quirk for a cccd"
+check_sod pace-def pace-def/trust/csca.pem sha256
+for combo in "ecdh-gm 3des 12 2.1 0C" "dh-gm aes192 0 1.3 00" "dh-gm aes256 '' 1.4 02" \
+    "ecdh-im aes128 16 4.2 10"; do
+    eval "set -- $combo"
+    if [ -n "$3" ]; then param="--pace-param $3"; else param=""; fi
+    # shellcheck disable=SC2086
+    "$BIN" --profile "$PROFILES/passport-sample.json" --portrait face.jpg --out "pace-$1-$2" \
+        --pace "$1" --pace-cipher "$2" $param --ca none || fail "build --pace $1 $2"
+    expect_pace "pace-$1-$2" "0.4.0.127.0.7.2.2.4.$4" "$5"
+    [ "$(grep -c OBJECT "$T/ca.txt")" -eq 1 ] || fail "EF.CardAccess without CA has more than PACE"
+    grep -q "\"oid\": \"0.4.0.127.0.7.2.2.4.$4\"" "pace-$1-$2/card.json" || fail "card.json pace oid"
+    ! grep -q quirks "pace-$1-$2/card.json" || fail "a passport has quirks"
+    check_sod "pace-$1-$2" "pace-$1-$2/trust/csca.pem" sha256
+done
+"$BIN" --profile "$PROFILES/passport-sample.json" --portrait face.jpg --out pace-pp --ca dh \
+    --ca-cipher 3des || fail "passport build"
+[ ! -e pace-pp/011C.bin ] || fail "a passport has EF.CardAccess by default"
+! grep -q '"pace"' pace-pp/card.json || fail "a passport has a pace key by default"
+openssl asn1parse -inform DER -in pace-pp/010E.bin | grep -q "OBJECT *:0.4.0.127.0.7.2.2.3.1.1\$" ||
+    fail "DG14 CA OID does not follow --ca-cipher"
+grep -q '"oid": "0.4.0.127.0.7.2.2.3.1.1"' pace-pp/card.json || fail "card.json ca oid"
+"$BIN" --profile "$PROFILES/cccd-sample.json" --portrait face.jpg --out pace-def --pace none ||
+    fail "rebuild without PACE"
+[ ! -e pace-def/011C.bin ] || fail "stale 011C.bin left"
+
+# 6. Exit codes and one-line errors.
 expect_exit() {
     want=$1
     shift
@@ -120,6 +164,15 @@ expect_exit 2 "$BIN"
 expect_exit 2 "$BIN" --profile x --portrait y --out z --sig dsa
 expect_exit 2 "$BIN" --profile x --portrait y
 expect_exit 2 "$BIN" --profile x --portrait y --out z --dsc-key k
+expect_exit 2 "$BIN" --profile x --portrait y --out z --pace ecdh-cam
+expect_exit 2 "$BIN" --profile x --portrait y --out z --pace-cipher aes
+expect_exit 2 "$BIN" --profile x --portrait y --out z --ca-cipher des
+expect_exit 2 "$BIN" --profile x --portrait y --out z --pace-param 1x
+expect_exit 2 "$BIN" --profile "$PROFILES/cccd-sample.json" --portrait face.jpg --out z \
+    --pace dh-gm --pace-param 13
+expect_exit 2 "$BIN" --profile "$PROFILES/cccd-sample.json" --portrait face.jpg --out z \
+    --pace-param 2
+[ ! -e z ] || fail "a refused build wrote something"
 printf '{"type":"passport","mrz":{"document_number":"C1"}}' >partial.json
 expect_exit 2 "$BIN" --profile partial.json --portrait face.jpg --out z
 [ "$(wc -l <"$T/err")" -eq 1 ] || fail "more than one error line"

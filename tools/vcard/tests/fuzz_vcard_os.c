@@ -2,7 +2,9 @@
  * fuzz_vcard_os.c — feeds command APDUs from outside to the emulated chip.
  *
  * Input: one mode byte (bit 0: start inside the ICAO worked-example BAC
- * session, with the eMRTD application selected; bit 1: extended length off),
+ * session, with the eMRTD application selected; bit 1: extended length off;
+ * bit 2: the select-mf-6d00 quirk), The card offers PACE (ECDH-GM-AES-128,
+ * brainpoolP256r1), Chip Authentication and ECDSA Active Authentication.
  * then frames of a 2-byte big-endian length and that many APDU bytes. Every
  * answer must be a well-formed response APDU that fits the buffer.
  */
@@ -44,6 +46,21 @@ static vc_card *make_card(void)
     vc_card_add_file(&card, 0x0101, ef_com, 4);
     vc_card_add_file(&card, 0x0102, big, sizeof big);
     vc_card_add_file(&card, 0x011C, ef_com + 2, 8);
+    static const uint8_t pace_oid[] = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x02, 0x02};
+    static const uint8_t ca_oid[] = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02, 0x02};
+    memcpy(card.pace_oid, pace_oid, sizeof pace_oid);
+    card.pace_oid_len = sizeof pace_oid;
+    card.pace_parameter_id = 13;
+    card.has_pace = true;
+    memcpy(card.ca_oid, ca_oid, sizeof ca_oid);
+    card.ca_oid_len = sizeof ca_oid;
+    if (vc_card_set_can(&card, "123456") != KS_OK)
+        abort();
+    card.ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP256r1");
+    card.aa_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP256r1");
+    card.aa_ecdsa = true;
+    if (!card.ca_key || !card.aa_key)
+        abort();
     ready = true;
     return &card;
 }
@@ -56,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (vc_os_init(&os, make_card(), (data[0] & 2) == 0) != KS_OK)
         abort();
     vc_os_set_rng(&os, fixed_rng, NULL);
+    make_card()->quirk_select_mf_6d00 = (data[0] & 4) != 0;
     if (data[0] & 1) {
         os.app_selected = true;
         vc_sm_start_3des(&os.sm, ks_enc, ks_mac, ssc);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+
 #include "vc_atr.h"
 #include "vc_card.h"
 #include "vc_link.h"
@@ -147,6 +149,89 @@ static void vpcd_endpoint_is_host_colon_port(void **state)
                          KS_OK);
 }
 
+static void write_key(const char *name, EVP_PKEY *key)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    assert_int_equal(PEM_write_PrivateKey(fp, key, NULL, NULL, 0, NULL, NULL), 1);
+    fclose(fp);
+    EVP_PKEY_free(key);
+}
+
+static void loads_pace_ca_aa_settings_keys_and_quirks(void **state)
+{
+    (void)state;
+    write_key("aa_key.pem", EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024));
+    write_key("ca_key.pem", EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP256r1"));
+    write_json("{\"mrz\":{\"document_number\":\"099012345\",\"date_of_birth\":\"990815\","
+               "\"date_of_expiry\":\"390815\"},\"can\":\"012345\",\"aa_key\":\"aa_key.pem\","
+               "\"aa_algorithm\":\"rsa\",\"aa_digest\":\"sha1\",\"ca_key\":\"ca_key.pem\","
+               "\"ca_algorithm\":\"ecdh\",\"pace\":{\"oid\":\"0.4.0.127.0.7.2.2.4.2.2\","
+               "\"parameter_id\":13},\"ca\":{\"oid\":\"0.4.0.127.0.7.2.2.3.2.4\",\"key_id\":7},"
+               "\"quirks\":[\"select-mf-6d00\",\"future-quirk\"]}");
+    vc_card card;
+    char err[256] = "";
+    assert_int_equal(vc_card_load(&card, dir, err, sizeof err), KS_OK);
+    assert_string_equal(card.can, "012345");
+    assert_true(card.has_pace);
+    static const uint8_t pace_oid[] = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x02, 0x02};
+    assert_int_equal(card.pace_oid_len, sizeof pace_oid);
+    assert_memory_equal(card.pace_oid, pace_oid, sizeof pace_oid);
+    assert_int_equal(card.pace_parameter_id, 13);
+    assert_int_equal(card.ca_oid[9], 0x04);
+    assert_int_equal(card.ca_key_id, 7);
+    assert_non_null(card.ca_key);
+    assert_non_null(card.aa_key);
+    assert_false(card.aa_ecdsa);
+    assert_string_equal(card.aa_digest, "sha1");
+    assert_true(card.quirk_select_mf_6d00);
+    vc_card_free(&card);
+}
+
+static void ca_key_without_ca_object_defaults_to_ecdh_aes128(void **state)
+{
+    (void)state;
+    write_key("ca_key.pem", EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP256r1"));
+    write_json("{\"mrz\":{\"document_number\":\"099012345\",\"date_of_birth\":\"990815\","
+               "\"date_of_expiry\":\"390815\"},\"ca_key\":\"ca_key.pem\"}");
+    vc_card card;
+    char err[256] = "";
+    assert_int_equal(vc_card_load(&card, dir, err, sizeof err), KS_OK);
+    static const uint8_t ca_oid[] = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02, 0x02};
+    assert_int_equal(card.ca_oid_len, sizeof ca_oid);
+    assert_memory_equal(card.ca_oid, ca_oid, sizeof ca_oid);
+    assert_int_equal(card.ca_key_id, -1);
+    assert_false(card.has_pace);
+    vc_card_free(&card);
+}
+
+static void bad_protocol_settings_are_errors(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "\"can\":\"12a4\"",
+        "\"pace\":{\"parameter_id\":13}",
+        "\"pace\":{\"oid\":\"4..1\"}",
+        "\"aa_key\":\"missing.pem\"",
+        "\"ca_key\":\"../etc/key.pem\"",
+        "\"quirks\":\"select-mf-6d00\"",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char json[512];
+        snprintf(json, sizeof json,
+                 "{\"mrz\":{\"document_number\":\"099012345\",\"date_of_birth\":\"990815\","
+                 "\"date_of_expiry\":\"390815\"},%s}",
+                 bad[i]);
+        write_json(json);
+        vc_card card;
+        char err[256] = "";
+        assert_int_not_equal(vc_card_load(&card, dir, err, sizeof err), KS_OK);
+        assert_true(err[0] != '\0');
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +240,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(extended_length_defaults_to_on, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_mrz_is_reported_without_its_value, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_or_broken_card_json_is_an_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(loads_pace_ca_aa_settings_keys_and_quirks, setup, teardown),
+        cmocka_unit_test_setup_teardown(ca_key_without_ca_object_defaults_to_ecdh_aes128, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(bad_protocol_settings_are_errors, setup, teardown),
         cmocka_unit_test(atr_is_contactless_style_with_the_extended_length_bit),
         cmocka_unit_test(vpcd_endpoint_is_host_colon_port),
     };
