@@ -41,8 +41,9 @@ ks_status cipher_cbc(ks_cipher c, bool encrypt, const uint8_t *key, const uint8_
 ks_status cipher_ecb_block(ks_cipher c, const uint8_t *key, const uint8_t *in, uint8_t *out);
 
 /* Retail MAC (3DES; len a non-zero multiple of 8) or AES-CMAC (any len),
- * truncated to 8 bytes. The input is NOT padded here: ICAO pads before the
- * MAC in secure messaging and BAC, and not for PACE authentication tokens. */
+ * truncated to 8 bytes. The input is NOT padded here: callers pad first
+ * wherever ICAO pads (secure messaging, BAC, and 3DES PACE tokens; AES PACE
+ * tokens are CMAC over the unpadded input). */
 ks_status cipher_mac(ks_cipher c, const uint8_t *key, const uint8_t *in, size_t len,
                      uint8_t mac[8]);
 

@@ -210,6 +210,29 @@ can-aa-challenge)
     fail "no 64-byte ECDSA signature in the JSON"
   pass "PACE with the CAN; the AA signature over a given challenge is in the JSON"
   ;;
+unseen-profile)
+  # A profile nobody wrote: random Vietnamese names, places and dates (the
+  # seed is printed so a failure can be replayed with KS_PROFILE_SEED).
+  seed=${KS_PROFILE_SEED:-$(( $(date +%s) % 32768 ))}
+  echo "profile seed $seed"
+  "$(dirname "$0")/random-profile.sh" "$seed" >"$T/profile.json"
+  [ -f "$T/portrait.jpg" ] || sample_portrait "$T/portrait.jpg"
+  "$KS_MKCARD" --profile "$T/profile.json" --portrait "$T/portrait.jpg" --out "$T/card" >/dev/null
+  start_card "$T/card"
+  read_card "$T/out.json" --qr "$("$KS_MKCARD" --print-qr "$T/card")" --trust "$T/card/trust"
+  [ $RC -eq 0 ] || fail "exit $RC: $(cat "$T/out.json.err")"
+  expect_json "$T/out.json" .authentication.verdict genuine
+  expect_json "$T/out.json" .cccd.consistency match
+  for f in id_number full_name sex nationality ethnicity religion place_of_origin place_of_residence \
+           identification_features father_name mother_name; do
+    expect_json "$T/out.json" ".cccd.dg13.$f" "$(jq -r ".cccd.$f" "$T/profile.json")"
+  done
+  for f in date_of_birth date_of_issue date_of_expiry; do
+    want=$(jq -r ".cccd.$f" "$T/profile.json" | awk -F/ '{print $3"-"$2"-"$1}')
+    expect_json "$T/out.json" ".cccd.dg13.$f" "$want"
+  done
+  pass "an unseen CCCD profile is read from its QR with DG13 exactly as personalised"
+  ;;
 *)
   fail "unknown scenario $scenario"
   ;;

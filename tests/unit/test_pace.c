@@ -19,37 +19,7 @@
 #include "secinfo.h"
 #include "sm.h"
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (; *hex; hex++) {
-        int v;
-        char ch = *hex;
-        if (ch >= '0' && ch <= '9')
-            v = ch - '0';
-        else if (ch >= 'A' && ch <= 'F')
-            v = ch - 'A' + 10;
-        else if (ch >= 'a' && ch <= 'f')
-            v = ch - 'a' + 10;
-        else
-            continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            assert_true(n < cap);
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    assert_int_equal(hi, -1);
-    return n;
-}
-
-#define HEX(name, str)                                                                            \
-    uint8_t name[600];                                                                            \
-    size_t name##_len = unhex(str, name, sizeof name);                                            \
-    (void)name##_len
+#include "test_hex.h"
 
 /* --- Appendix G.1 values ------------------------------------------------ */
 

@@ -175,6 +175,9 @@ ks_status vc_group_random_scalar(const vc_group *g, vc_rng_fn rng, void *rng_ctx
         if (st != KS_OK)
             break;
         st = KS_ERR_CRYPTO;
+        /* Only as many bits as the order has (P-521's order is 521 bits in 66
+         * bytes): otherwise almost every draw would be rejected below. */
+        buf[0] &= (uint8_t)(0xFFu >> (n * 8 - (size_t)BN_num_bits(order)));
         /* Rejection sampling keeps the key uniform and lets a test feed a known key. */
         if (!BN_bin2bn(buf, (int)n, k))
             break;
