@@ -233,6 +233,18 @@ unseen-profile)
   done
   pass "an unseen CCCD profile is read from its QR with DG13 exactly as personalised"
   ;;
+large-portrait)
+  # A 144 KB DG2: offsets past 32767 need READ BINARY with odd INS (B1).
+  photo="$("$KS_SOURCE_DIR/tools/fetch-samples")/sample1.jpg"
+  "$KS_MKCARD" --profile "$KS_SOURCE_DIR/tools/mkcard/profiles/cccd-sample.json" \
+    --portrait "$photo" --out "$T/card" >/dev/null
+  start_card "$T/card"
+  read_card "$T/out.json" --qr "$("$KS_MKCARD" --print-qr "$T/card")" --trust "$T/card/trust"
+  [ $RC -eq 0 ] || fail "exit $RC: $(cat "$T/out.json.err")"
+  expect_json "$T/out.json" .portrait.sha256 "$(sha256sum "$photo" | cut -d' ' -f1)"
+  expect_json "$T/out.json" .portrait.width 1920
+  pass "a $(stat -c %s "$T/card/0102.bin")-byte DG2 reads intact ($(jq .stats.apdus "$T/out.json") APDUs)"
+  ;;
 *)
   fail "unknown scenario $scenario"
   ;;
