@@ -1,0 +1,26 @@
+# size-check.cmake — prints the image's flash and RAM use and fails when
+# either exceeds its budget. Flash = text + data (initial values live in
+# flash); RAM = data + bss, where bss includes the reserved stack.
+# Run: cmake -DSIZE_TOOL=... -DELF=... -DFLASH_BUDGET=N -DRAM_BUDGET=N -P size-check.cmake
+execute_process(COMMAND ${SIZE_TOOL} -B ${ELF} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "size-check: ${SIZE_TOOL} failed on ${ELF}")
+endif()
+string(REGEX MATCH "\n[ \t]*([0-9]+)[ \t]+([0-9]+)[ \t]+([0-9]+)" m "${out}")
+if(NOT m)
+  message(FATAL_ERROR "size-check: cannot read the output of ${SIZE_TOOL}:\n${out}")
+endif()
+set(text ${CMAKE_MATCH_1})
+set(data ${CMAKE_MATCH_2})
+set(bss ${CMAKE_MATCH_3})
+math(EXPR flash "${text} + ${data}")
+math(EXPR ram "${data} + ${bss}")
+math(EXPR flash_pct "${flash} * 100 / ${FLASH_BUDGET}")
+math(EXPR ram_pct "${ram} * 100 / ${RAM_BUDGET}")
+message(STATUS "kiosk-reader: flash ${flash} / ${FLASH_BUDGET} bytes (${flash_pct}%), RAM ${ram} / ${RAM_BUDGET} bytes (${ram_pct}%, incl. stack)")
+if(flash GREATER FLASH_BUDGET)
+  message(FATAL_ERROR "kiosk-reader: flash use ${flash} exceeds the budget ${FLASH_BUDGET}")
+endif()
+if(ram GREATER RAM_BUDGET)
+  message(FATAL_ERROR "kiosk-reader: RAM use ${ram} exceeds the budget ${RAM_BUDGET}")
+endif()
