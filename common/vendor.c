@@ -8,8 +8,10 @@ uint16_t vendor_crc16(const uint8_t *p, size_t len)
     uint16_t crc = 0xFFFF;
     for (size_t i = 0; i < len; i++) {
         crc ^= (uint16_t)(p[i] << 8);
-        for (int b = 0; b < 8; b++)
-            crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
+        for (int b = 0; b < 8; b++) {
+            uint16_t shifted = (uint16_t)(crc << 1);
+            crc = (crc & 0x8000u) ? (uint16_t)(shifted ^ 0x1021u) : shifted;
+        }
     }
     return crc;
 }
