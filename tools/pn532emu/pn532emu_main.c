@@ -33,6 +33,7 @@
 #include "pn532_frame.h"
 #include "vc_card.h"
 #include "vc_os.h"
+#include "emulink.h"
 
 typedef struct options {
     const char *card_dir;
@@ -71,19 +72,6 @@ static void usage(FILE *to)
             "  --verbose         log command codes and lengths to stderr\n");
 }
 
-static bool parse_count(const char *s, long *out)
-{
-    if (!s || !*s)
-        return false;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < 0 || v > 1000000000L)
-        return false;
-    *out = v;
-    return true;
-}
-
 static bool parse_fault(options *o, const char *spec)
 {
     const char *eq = strchr(spec, '=');
@@ -92,13 +80,13 @@ static bool parse_fault(options *o, const char *spec)
     size_t n = (size_t)(eq - spec);
     const char *arg = eq + 1;
     if (n == 10 && strncmp(spec, "drop-frame", n) == 0)
-        return parse_count(arg, &o->drop_frame) && o->drop_frame > 0;
+        return emulink_parse_count(arg, &o->drop_frame) && o->drop_frame > 0;
     if (n == 13 && strncmp(spec, "corrupt-frame", n) == 0)
-        return parse_count(arg, &o->corrupt_frame) && o->corrupt_frame > 0;
+        return emulink_parse_count(arg, &o->corrupt_frame) && o->corrupt_frame > 0;
     if (n == 12 && strncmp(spec, "remove-after", n) == 0)
-        return parse_count(arg, &o->remove_after);
+        return emulink_parse_count(arg, &o->remove_after);
     if (n == 3 && strncmp(spec, "wtx", n) == 0)
-        return parse_count(arg, &o->wtx) && o->wtx <= 100;
+        return emulink_parse_count(arg, &o->wtx) && o->wtx <= 100;
     return false;
 }
 
@@ -173,37 +161,6 @@ static ks_status card_apdu(void *ctx, const uint8_t *apdu, size_t len, uint8_t *
 static void card_reset(void *ctx)
 {
     vc_os_reset(ctx);
-}
-
-/* A raw pty whose slave stays open here, so the master never sees a hang-up
- * between clients and no line discipline touches the bytes. */
-static int open_pty(const char *link_path, int *slave_keep)
-{
-    int m = posix_openpt(O_RDWR | O_NOCTTY);
-    if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0) {
-        if (m >= 0)
-            close(m);
-        return -1;
-    }
-    const char *name = ptsname(m);
-    int s = name ? open(name, O_RDWR | O_NOCTTY) : -1;
-    if (s < 0) {
-        close(m);
-        return -1;
-    }
-    struct termios tio;
-    if (tcgetattr(s, &tio) == 0) {
-        cfmakeraw(&tio);
-        tcsetattr(s, TCSANOW, &tio);
-    }
-    unlink(link_path);
-    if (symlink(name, link_path) != 0) {
-        close(s);
-        close(m);
-        return -1;
-    }
-    *slave_keep = s;
-    return m;
 }
 
 static int open_listener(const char *path)
@@ -345,7 +302,7 @@ static int run(const options *o, pn532_chip *chip)
     e.chip = chip;
     if (o->pty_link) {
         int slave = -1;
-        int m = open_pty(o->pty_link, &slave);
+        int m = emulink_open_pty(o->pty_link, &slave);
         if (m < 0) {
             fprintf(stderr, "kiosk-pn532emu: cannot create the pty link %s: %s\n", o->pty_link,
                     strerror(errno));

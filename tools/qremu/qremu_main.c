@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "qremu_proto.h"
+#include "emulink.h"
 
 #define DECODE_DELAY_MS 40 /* how long a "scan" takes before the data goes out */
 
@@ -123,35 +124,6 @@ static bool load_text(const char *path, uint8_t *buf, size_t *len)
         return false;
     *len = n;
     return true;
-}
-
-static int open_pty(const char *link_path, int *slave_keep)
-{
-    int m = posix_openpt(O_RDWR | O_NOCTTY);
-    if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0) {
-        if (m >= 0)
-            close(m);
-        return -1;
-    }
-    const char *name = ptsname(m);
-    int s = name ? open(name, O_RDWR | O_NOCTTY) : -1;
-    if (s < 0) {
-        close(m);
-        return -1;
-    }
-    struct termios tio;
-    if (tcgetattr(s, &tio) == 0) {
-        cfmakeraw(&tio);
-        tcsetattr(s, TCSANOW, &tio);
-    }
-    unlink(link_path);
-    if (symlink(name, link_path) != 0) {
-        close(s);
-        close(m);
-        return -1;
-    }
-    *slave_keep = s;
-    return m;
 }
 
 static bool write_all(int fd, const uint8_t *buf, size_t len)
@@ -272,7 +244,7 @@ int main(int argc, char **argv)
     sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     int slave = -1;
-    int m = open_pty(s.opt.pty_link, &slave);
+    int m = emulink_open_pty(s.opt.pty_link, &slave);
     if (m < 0) {
         fprintf(stderr, "kiosk-qremu: cannot create the pty link %s\n", s.opt.pty_link);
         return 1;

@@ -20,6 +20,7 @@
 #include "vc_card.h"
 #include "vc_link.h"
 #include "vc_os.h"
+#include "emulink.h"
 
 #define RETRY_MS 200
 #define START_TIMEOUT_MS 10000
@@ -66,28 +67,15 @@ static void usage(FILE *to)
             "  --verbose         log APDU headers and status words to stderr\n");
 }
 
-static bool parse_count(const char *s, long *out)
-{
-    if (!s || !*s)
-        return false;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < 0 || v > 1000000000L)
-        return false;
-    *out = v;
-    return true;
-}
-
 static bool parse_fault(options *o, const char *spec)
 {
     const char *eq = strchr(spec, '=');
     size_t nlen = eq ? (size_t)(eq - spec) : strlen(spec);
     const char *arg = eq ? eq + 1 : NULL;
     if (nlen == 12 && strncmp(spec, "remove-after", nlen) == 0)
-        return parse_count(arg, &o->remove_after);
+        return emulink_parse_count(arg, &o->remove_after);
     if (nlen == 12 && strncmp(spec, "silent-after", nlen) == 0)
-        return parse_count(arg, &o->silent_after);
+        return emulink_parse_count(arg, &o->silent_after);
     if (nlen == 10 && strncmp(spec, "corrupt-sm", nlen) == 0 && !arg) {
         o->corrupt_sm = true;
         return true;
