@@ -75,6 +75,8 @@ ks_status app_console_parse(const char *line, size_t len, app_cmd *out)
         out->kind = APP_CMD_VERSION;
     } else if (word_is(line, len, "uptime")) {
         out->kind = APP_CMD_UPTIME;
+    } else if (word_is(line, len, "stats")) {
+        out->kind = APP_CMD_STATS;
     } else if (len >= 4u && memcmp(line, "exit", 4u) == 0 && (len == 4u || line[4] == ' ')) {
         size_t i = 4u;
         while (i < len && line[i] == ' ')
@@ -127,6 +129,17 @@ static void console_run(app *a, const app_cmd *cmd)
         console_puts(u32_text(hal_time_ms(), num));
         console_puts("\r\n");
         break;
+    case APP_CMD_STATS: {
+        static const char *const names[HAL_UART_COUNT] = {" host=", " nfc=", " qr=", " debug=",
+                                                          " vendor="};
+        console_puts("stats rx_dropped");
+        for (size_t i = 0; i < HAL_UART_COUNT; i++) {
+            console_puts(names[i]);
+            console_puts(u32_text(hal_uart_rx_dropped((hal_uart_port)i), num));
+        }
+        console_puts("\r\n");
+        break;
+    }
     case APP_CMD_EXIT:
         console_puts("bye\r\n");
         a->stop = true;

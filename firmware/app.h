@@ -2,7 +2,8 @@
  * app.h — the reader firmware's main loop, independent of the board.
  *
  * app_init() opens the UARTs, starts the watchdog and sends the banner
- * ("kiosk-reader <version> board=<name>\r\n") on the host and debug UARTs.
+ * ("kiosk-reader <version> board=<name>\r\n") on the debug UART (and on the
+ * host UART too when APP_HOST_BANNER is 1).
  * app_step() is one pass of the loop: it runs every registered module's
  * poll, serves the debug console and kicks the watchdog; it never blocks
  * for long (modules must return within APP_POLL_BUDGET_MS).
@@ -17,6 +18,8 @@
  *   "ping"     -> "pong"
  *   "version"  -> the banner line
  *   "uptime"   -> "uptime <ms>"
+ *   "stats"    -> "stats rx_dropped host=N nfc=N qr=N debug=N vendor=N"
+ *                 (bytes each UART lost to a full ring or an overrun)
  *   "exit N"   -> the firmware ends with code N (0..255): semihosting exit
  *                 under QEMU, exit() on native; used by tests.
  * Anything else -> "error: unknown command". Long lines are refused.
@@ -34,11 +37,11 @@
 #define KS_FW_VERSION "0.1.0"
 #endif
 
-/* The banner on the host UART proves the link in tests; libccidtwin flushes
- * the tty when it opens it, but set this to 0 once the CCID slot owns the
- * port if a host ever reads stray bytes as a frame. */
+/* The CCID slot owns the host UART (main.c): a banner there would reach
+ * libccidtwin as a broken frame whenever the host opened the tty before the
+ * firmware started, so it goes to the debug UART only. */
 #ifndef APP_HOST_BANNER
-#define APP_HOST_BANNER 1
+#define APP_HOST_BANNER 0
 #endif
 
 #define APP_HOST_BAUD 115200u
@@ -66,6 +69,7 @@ typedef enum app_cmd_kind {
     APP_CMD_PING,
     APP_CMD_VERSION,
     APP_CMD_UPTIME,
+    APP_CMD_STATS,
     APP_CMD_EXIT,
     APP_CMD_UNKNOWN
 } app_cmd_kind;

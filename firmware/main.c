@@ -2,21 +2,23 @@
  * main.c — the reader firmware's entry point: board bring-up, the list of
  * modules the main loop drives, and the loop itself.
  *
- * Wiring point for the lead: add the CCID slot (firmware/ccid, on
- * HAL_UART_HOST through a hal_link), the NFC card (firmware/nfc, PN532 on
- * HAL_UART_NFC) and later the QR scanner and vendor channel as app_module
- * entries in reader_modules[] below. Each module's state lives in a static
- * here (no heap in the firmware).
+ * The modules (app_reader.h) share one static struct reader (no heap in the
+ * firmware). Order matters at start-up: the NFC card exists before the CCID
+ * slot that borrows it.
  */
 #include <stddef.h>
 
 #include "app.h"
+#include "app_reader.h"
 #include "hal_system.h"
 
-/* HOOK(modules): { "ccid", ccid_module_init, ccid_module_poll, &ccid_state },
- *                { "nfc",  nfc_module_init,  nfc_module_poll,  &nfc_state  }, */
+static reader reader_state;
+
 static const app_module reader_modules[] = {
-    {"idle", NULL, NULL, NULL}, /* placeholder so the array is never empty */
+    {"nfc", reader_nfc_init, reader_nfc_poll, &reader_state},
+    {"ccid", reader_ccid_init, reader_ccid_poll, &reader_state},
+    {"qr", reader_qr_init, reader_qr_poll, &reader_state},
+    {"vendor", reader_vendor_init, reader_vendor_poll, &reader_state},
 };
 
 static app reader_app;

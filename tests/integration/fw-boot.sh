@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fw-boot.sh qemu|native — boots the reader firmware and checks, over live
-# pty links, that the banner arrives on the host UART, the debug console
+# pty links, that the CCID slot answers on the host UART, the debug console
 # answers, and the firmware exits with the code it is told to.
 #   qemu:   the real STM32F405 image ($KS_FW_ELF) on qemu-system-arm
 #           -M netduinoplus2, USART1 and UART4 as ptys, semihosting exit.
@@ -77,9 +77,18 @@ native)
 esac
 
 banner="kiosk-reader 0.1.0 board=$board"
-expect_line 3 "$banner" 10 || fail "no banner on the host UART"
-pass "banner on the host UART"
-expect_line 4 "$banner" 5 || fail "no banner on the debug UART"
+expect_line 4 "$banner" 10 || fail "no banner on the debug UART"
+# The host UART belongs to the CCID slot: a GetSlotStatus frame in the
+# libccidtwin framing (SYNC ACK, 10-byte header, LRC) must come back echoed,
+# followed by a SlotStatus reply for slot 0 with the same sequence number.
+get_slot_status='\x03\x06\x65\x00\x00\x00\x00\x00\x01\x00\x00\x00\x61'
+printf "$get_slot_status" >&3
+reply=$(timeout 10 dd bs=1 count=26 status=none <&3 | od -An -tx1 | tr -d ' \n')
+[ "${reply:0:26}" = "03066500000000000100000061" ] ||
+  fail "GetSlotStatus not echoed on the host UART (got '$reply')"
+[ "${reply:26:6}" = "030681" ] || fail "no SlotStatus reply on the host UART (got '$reply')"
+[ "${reply:40:4}" = "0001" ] || fail "SlotStatus for the wrong slot or sequence (got '$reply')"
+pass "the CCID slot answers on the host UART"
 printf 'ping\n' >&4
 expect_line 4 pong 5 || fail "no pong"
 printf 'frobnicate\n' >&4

@@ -1,0 +1,218 @@
+/*
+ * qr_scan.c — the QR scanner driver. See qr_scan.h for the contract.
+ */
+#include "qr_scan.h"
+
+#include <string.h>
+
+static const uint8_t qr_cmd_trigger[] = {QR_SYN, 0x54u, 0x0Du};
+static const uint8_t qr_cmd_untrigger[] = {QR_SYN, 0x55u, 0x0Du};
+
+void qr_rx_init(qr_rx *rx)
+{
+    if (rx == NULL)
+        return;
+    rx->len = 0u;
+    rx->overflow = false;
+    rx->after_cr = false;
+    rx->text_ready = false;
+}
+
+void qr_rx_reset(qr_rx *rx)
+{
+    qr_rx_init(rx);
+}
+
+bool qr_rx_busy(const qr_rx *rx)
+{
+    return rx != NULL && !rx->text_ready && (rx->len > 0u || rx->overflow);
+}
+
+const uint8_t *qr_rx_text(const qr_rx *rx, size_t *len)
+{
+    if (rx == NULL || len == NULL)
+        return NULL;
+    *len = rx->len;
+    return rx->text;
+}
+
+/* Length of the UTF-8 sequence a lead byte starts, 0 for a bad lead. */
+static size_t utf8_seq_len(uint8_t b)
+{
+    if (b < 0x80u)
+        return 1u;
+    if (b >= 0xC2u && b <= 0xDFu)
+        return 2u;
+    if (b >= 0xE0u && b <= 0xEFu)
+        return 3u;
+    if (b >= 0xF0u && b <= 0xF4u)
+        return 4u;
+    return 0u;
+}
+
+bool qr_utf8_valid(const uint8_t *p, size_t len)
+{
+    if (p == NULL)
+        return len == 0u;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = utf8_seq_len(p[i]);
+        if (n == 0u || n > len - i)
+            return false;
+        for (size_t k = 1; k < n; k++) {
+            if ((p[i + k] & 0xC0u) != 0x80u)
+                return false;
+        }
+        /* The second byte's range rules out overlongs, surrogates and
+         * code points above U+10FFFF. */
+        if (n >= 3u) {
+            uint8_t b0 = p[i], b1 = p[i + 1u];
+            if ((b0 == 0xE0u && b1 < 0xA0u) || (b0 == 0xEDu && b1 > 0x9Fu) ||
+                (b0 == 0xF0u && b1 < 0x90u) || (b0 == 0xF4u && b1 > 0x8Fu))
+                return false;
+        }
+        i += n;
+    }
+    return true;
+}
+
+static bool has_control(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if ((p[i] < 0x20u && p[i] != '\t') || p[i] == 0x7Fu)
+            return true;
+    }
+    return false;
+}
+
+static qr_event end_line(qr_rx *rx, qr_error *err)
+{
+    qr_event ev = QR_EV_NONE;
+    if (rx->overflow) {
+        *err = QR_ERR_OVERLONG;
+        ev = QR_EV_ERROR;
+    } else if (rx->len == 0u) {
+        ev = QR_EV_NONE; /* an empty line, or the LF of a CR LF */
+    } else if (!qr_utf8_valid(rx->text, rx->len) || has_control(rx->text, rx->len)) {
+        *err = QR_ERR_ENCODING;
+        ev = QR_EV_ERROR;
+    } else {
+        rx->text_ready = true; /* keep len so qr_rx_text() sees the line */
+        return QR_EV_TEXT;
+    }
+    rx->len = 0u;
+    rx->overflow = false;
+    return ev;
+}
+
+qr_event qr_rx_byte(qr_rx *rx, uint8_t byte, qr_error *err)
+{
+    qr_error dummy;
+    if (err == NULL)
+        err = &dummy;
+    *err = QR_ERR_NONE;
+    if (rx == NULL)
+        return QR_EV_NONE;
+    if (rx->text_ready) { /* the line reported last time is consumed now */
+        rx->len = 0u;
+        rx->text_ready = false;
+    }
+    bool was_cr = rx->after_cr;
+    rx->after_cr = false;
+    if (byte == '\r' || byte == '\n') {
+        if (byte == '\n' && was_cr && rx->len == 0u && !rx->overflow)
+            return QR_EV_NONE;
+        rx->after_cr = byte == '\r';
+        return end_line(rx, err);
+    }
+    if (rx->overflow)
+        return QR_EV_NONE;
+    if (rx->len >= sizeof rx->text) {
+        rx->overflow = true;
+        rx->len = 0u;
+        return QR_EV_NONE;
+    }
+    rx->text[rx->len++] = byte;
+    return QR_EV_NONE;
+}
+
+void qr_scanner_init(qr_scanner *q, hal_link *link, uint32_t timeout_ms)
+{
+    if (q == NULL)
+        return;
+    memset(q, 0, sizeof *q);
+    q->link = link;
+    q->timeout_ms = timeout_ms != 0u ? timeout_ms : QR_SCAN_TIMEOUT_MS;
+    qr_rx_init(&q->rx);
+}
+
+static bool link_send(hal_link *l, const uint8_t *p, size_t n)
+{
+    return l != NULL && l->ops != NULL && l->ops->write != NULL && l->ops->write(l, p, n) == n;
+}
+
+ks_status qr_scanner_trigger(qr_scanner *q, uint32_t now_ms)
+{
+    if (q == NULL || q->link == NULL)
+        return KS_ERR_ARG;
+    qr_rx_reset(&q->rx);
+    q->in_pos = q->in_len = 0u;
+    if (q->link->ops->rx_flush != NULL)
+        q->link->ops->rx_flush(q->link); /* stale output must not pass for this scan */
+    if (!link_send(q->link, qr_cmd_trigger, sizeof qr_cmd_trigger))
+        return KS_ERR_TRANSPORT;
+    q->scanning = true;
+    q->started_ms = now_ms;
+    q->last_byte_ms = now_ms;
+    return KS_OK;
+}
+
+bool qr_scanner_scanning(const qr_scanner *q)
+{
+    return q != NULL && q->scanning;
+}
+
+static bool refill(qr_scanner *q)
+{
+    if (q->in_pos < q->in_len)
+        return true;
+    size_t got = 0;
+    q->in_pos = q->in_len = 0u;
+    if (q->link == NULL || q->link->ops == NULL || q->link->ops->read == NULL)
+        return false;
+    if (q->link->ops->read(q->link, q->in, sizeof q->in, &got, 0) != KS_OK || got == 0u)
+        return false;
+    q->in_len = got > sizeof q->in ? sizeof q->in : got;
+    return true;
+}
+
+qr_event qr_scanner_poll(qr_scanner *q, uint32_t now_ms, const uint8_t **text, size_t *len,
+                         qr_error *err)
+{
+    if (q == NULL || text == NULL || len == NULL || err == NULL)
+        return QR_EV_NONE;
+    *err = QR_ERR_NONE;
+    while (refill(q)) {
+        q->last_byte_ms = now_ms;
+        qr_event ev = qr_rx_byte(&q->rx, q->in[q->in_pos++], err);
+        if (ev == QR_EV_NONE)
+            continue;
+        q->scanning = false;
+        if (ev == QR_EV_TEXT)
+            *text = qr_rx_text(&q->rx, len);
+        return ev;
+    }
+    if (qr_rx_busy(&q->rx) && (uint32_t)(now_ms - q->last_byte_ms) >= QR_IDLE_MS) {
+        *err = q->rx.overflow ? QR_ERR_OVERLONG : QR_ERR_INCOMPLETE;
+        qr_rx_reset(&q->rx);
+        q->scanning = false;
+        return QR_EV_ERROR;
+    }
+    if (q->scanning && !qr_rx_busy(&q->rx) && (uint32_t)(now_ms - q->started_ms) >= q->timeout_ms) {
+        (void)link_send(q->link, qr_cmd_untrigger, sizeof qr_cmd_untrigger);
+        q->scanning = false;
+        *err = QR_ERR_TIMEOUT;
+        return QR_EV_ERROR;
+    }
+    return QR_EV_NONE;
+}
