@@ -184,6 +184,16 @@ static ks_status wait_ack(pn532 *p, const uint8_t *frame, size_t frame_len)
     for (;;) {
         pn532_event ev;
         ks_status st = next_event(p, start, p->cfg.ack_timeout_ms, &ev);
+        if (st == KS_ERR_TIMEOUT && !resent) {
+            /* No ACK: the chip never took the frame (lost or garbled on the
+             * line), so sending it again cannot run the command twice. */
+            resent = true;
+            st = link_write(p, frame, frame_len);
+            if (st != KS_OK)
+                return st;
+            start = now(p);
+            continue;
+        }
         if (st != KS_OK)
             return st;
         if (ev == PN532_EV_ACK)

@@ -157,6 +157,22 @@ static void test_bad_answer_checksum_asks_for_resend_with_nack(void **state)
     assert_true(written_contains(&l, "00 00 FF FF 00 00"));
 }
 
+static void test_frame_without_ack_is_sent_once_more(void **state)
+{
+    (void)state;
+    pn532 p;
+    fake_link l;
+    setup_chip(&p, &l);
+    push_hex(&l, NULL); /* the first frame is lost on the line: no ACK */
+    push_ack(&l);
+    push_answer(&l, "03 32 01 06 07");
+    uint8_t fw[4];
+    assert_int_equal(pn532_get_firmware_version(&p, fw), KS_OK);
+    assert_int_equal(fw[0], 0x32);
+    /* The command frame went out twice, back to back. */
+    assert_true(written_contains(&l, "00 00 FF 02 FE D4 02 2A 00 00 00 FF 02 FE D4 02 2A 00"));
+}
+
 static void test_missing_ack_times_out(void **state)
 {
     (void)state;
@@ -379,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_command_with_split_reads),
         cmocka_unit_test(test_ack_and_answer_in_one_read),
         cmocka_unit_test(test_bad_answer_checksum_asks_for_resend_with_nack),
+        cmocka_unit_test(test_frame_without_ack_is_sent_once_more),
         cmocka_unit_test(test_missing_ack_times_out),
         cmocka_unit_test(test_missing_answer_times_out_and_aborts),
         cmocka_unit_test(test_error_frame_and_wrong_code_are_transport_errors),
