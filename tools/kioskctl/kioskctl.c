@@ -11,6 +11,7 @@ static void usage(FILE *to)
           "  read      read and authenticate the ID card in a reader\n"
           "  readers   list the smart-card readers and whether they hold a card\n"
           "  trust     import CSCA master lists / PKD LDIF into the trust directory, list it\n"
+          "  queue     the record queue: status, list, retry, purge, rekey, keygen, enqueue-sample, drain\n"
           "run 'kioskctl COMMAND --help' for the options of a command\n",
           to);
 }
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
         return cmd_readers(argc - 1, argv + 1);
     if (strcmp(cmd, "trust") == 0)
         return cmd_trust(argc - 1, argv + 1);
+    if (strcmp(cmd, "queue") == 0)
+        return cmd_queue(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;

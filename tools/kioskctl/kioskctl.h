@@ -16,5 +16,8 @@ enum {
 int cmd_read(int argc, char **argv);
 int cmd_readers(int argc, char **argv);
 int cmd_trust(int argc, char **argv);
+int cmd_queue(int argc, char **argv);
+/* kioskctl queue drain: uploads the queue (cmd_queue_drain.c). */
+int queue_drain(int argc, char **argv);
 
 #endif
