@@ -13,6 +13,8 @@
 #define CONSOLE_WRITE_MS 100u
 #define BANNER_MAX 96u
 
+app_frame_counts app_frames;
+
 static void console_puts(const char *s)
 {
     (void)hal_uart_write_all(HAL_UART_DEBUG, (const uint8_t *)s, strlen(s), CONSOLE_WRITE_MS);
@@ -132,7 +134,13 @@ static void console_run(app *a, const app_cmd *cmd)
     case APP_CMD_STATS: {
         static const char *const names[HAL_UART_COUNT] = {" host=", " nfc=", " qr=", " debug=",
                                                           " vendor="};
-        console_puts("stats rx_dropped");
+        /* frames first: a reader of the console that stops at the stats
+         * line has both by then */
+        console_puts("frames ccid=");
+        console_puts(u32_text(app_frames.ccid, num));
+        console_puts(" pn532=");
+        console_puts(u32_text(app_frames.pn532, num));
+        console_puts("\r\nstats rx_dropped");
         for (size_t i = 0; i < HAL_UART_COUNT; i++) {
             console_puts(names[i]);
             console_puts(u32_text(hal_uart_rx_dropped((hal_uart_port)i), num));

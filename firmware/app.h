@@ -18,7 +18,9 @@
  *   "ping"     -> "pong"
  *   "version"  -> the banner line
  *   "uptime"   -> "uptime <ms>"
- *   "stats"    -> "stats rx_dropped host=N nfc=N qr=N debug=N vendor=N"
+ *   "stats"    -> "frames ccid=N pn532=N" (app_frames: CCID messages
+ *                 answered, frames written to the PN532 — for benchmarks),
+ *                 then "stats rx_dropped host=N nfc=N qr=N debug=N vendor=N"
  *                 (bytes each UART lost to a full ring or an overrun)
  *   "exit N"   -> the firmware ends with code N (0..255): semihosting exit
  *                 under QEMU, exit() on native; used by tests.
@@ -32,6 +34,13 @@
 #include <stdint.h>
 
 #include "status.h"
+
+/* Frame counters the modules bump and "stats" reports (wrap at 2^32). */
+typedef struct app_frame_counts {
+    uint32_t ccid;  /* CCID messages answered (any transport) */
+    uint32_t pn532; /* frames written to the PN532 (commands, ACK/NACK, wake-up) */
+} app_frame_counts;
+extern app_frame_counts app_frames;
 
 #ifndef KS_FW_VERSION
 #define KS_FW_VERSION "0.1.0"

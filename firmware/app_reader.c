@@ -23,6 +23,7 @@ static ks_status nfc_write(void *ctx, const uint8_t *data, size_t len)
     hal_link *l = ctx;
     uint32_t start = hal_time_ms();
     size_t done = 0;
+    app_frames.pn532++; /* the driver writes one whole frame per call */
     while (done < len) {
         size_t n = l->ops->write(l, data + done, len - done);
         if (n > len - done)
@@ -176,6 +177,7 @@ static void host_frame(reader *r)
     const uint8_t *frame = ccids_rx_frame(&r->crx, &frame_len);
     if (msg == NULL || frame == NULL)
         return;
+    app_frames.ccid++;
     if (slot_handle(&r->slot, msg, msg_len, r->resp, sizeof r->resp, &resp_len) != KS_OK) {
         /* Shorter than a header: nothing to answer with; NAK asks for it again. */
         (void)ccids_build_nak(r->reply, sizeof r->reply, &r->reply_len);

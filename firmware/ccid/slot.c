@@ -21,7 +21,14 @@ void slot_init(slot *s, card_if *card, uint8_t wtx_mult)
     s->hist_len = 0;
     s->type_b = false;
     s->pps_allowed = false;
+    s->apdu_level = false;
     memcpy(s->t1_params, default_t1_params, sizeof s->t1_params);
+}
+
+void slot_set_apdu_level(slot *s, bool on)
+{
+    if (s)
+        s->apdu_level = on;
 }
 
 ks_status slot_atr_build(const uint8_t *in, size_t len, bool type_b, uint8_t *atr, size_t cap,
@@ -291,6 +298,51 @@ static ks_status run_apdu(slot *s, const reply *r)
     return data_block(s, r, s->blk, blen);
 }
 
+/* APDU level: the card answers straight into the reply, behind a header
+ * written last (so a response as large as the reply buffer needs no copy). */
+static ks_status xfr_apdu(slot *s, const reply *r)
+{
+    const ccid_msg *m = r->m;
+    uint8_t hdr[CCID_HEADER_LEN];
+    uint8_t *resp = r->out + CCID_HEADER_LEN;
+    size_t rcap = r->cap - CCID_HEADER_LEN, rlen = 0, hlen = 0;
+    ks_status st;
+
+    if (m->param[1] != 0 || m->param[2] != 0) /* wLevelParameter: no chaining */
+        return fail(s, r, CCID_RDR_DATA_BLOCK, 0x08);
+    if (m->data_len < 4) {
+        rlen = local_answer(s, NULL, 0, 0x6700);
+        return data_block(s, r, s->rsp, rlen);
+    }
+    if (m->data[0] == 0xFF) {
+        rlen = pseudo_apdu(s, m->data, m->data_len);
+        return data_block(s, r, s->rsp, rlen);
+    }
+    st = s->card->ops->transceive(s->card, m->data, m->data_len, resp, rcap, &rlen);
+    if (st == KS_ERR_REMOVED) {
+        if (s->card->ops->deactivate)
+            s->card->ops->deactivate(s->card);
+        lose_card(s);
+        return fail(s, r, CCID_RDR_DATA_BLOCK, CCID_ERR_ICC_MUTE);
+    }
+    if (st == KS_ERR_TIMEOUT)
+        return fail(s, r, CCID_RDR_DATA_BLOCK, CCID_ERR_ICC_MUTE);
+    if (st != KS_OK || rlen < 2 || rlen > rcap) {
+        rlen = local_answer(s, NULL, 0, 0x6F00);
+        return data_block(s, r, s->rsp, rlen);
+    }
+    st = ccid_build_data_block(m->slot, m->seq, s->icc, 0, 0, NULL, 0, hdr, sizeof hdr, &hlen);
+    if (st != KS_OK)
+        return st;
+    memcpy(r->out, hdr, sizeof hdr);
+    r->out[1] = (uint8_t)rlen; /* dwLength, little-endian */
+    r->out[2] = (uint8_t)(rlen >> 8);
+    r->out[3] = (uint8_t)(rlen >> 16);
+    r->out[4] = (uint8_t)(rlen >> 24);
+    *r->out_len = CCID_HEADER_LEN + rlen;
+    return KS_OK;
+}
+
 /* A PPS request (ISO 7816-3 clause 9): PPSS, PPS0, optional PPS1..3, PCK. */
 static bool is_pps(const uint8_t *d, size_t n)
 {
@@ -316,6 +368,8 @@ static ks_status xfr_block(slot *s, const reply *r)
 
     if (s->icc != CCID_ICC_ACTIVE)
         return fail(s, r, CCID_RDR_DATA_BLOCK, CCID_ERR_ICC_MUTE);
+    if (s->apdu_level)
+        return xfr_apdu(s, r);
     if (s->pps_allowed && is_pps(r->m->data, r->m->data_len)) {
         /* Echo = accepted. Only T=1 exists behind this slot; Fi/Di mean
          * nothing on a contactless link, so PPS1 is accepted as asked. */

@@ -22,6 +22,14 @@
  * (absent / present-inactive / active); GetSlotStatus polls too. A card lost
  * during an APDU makes the XfrBlock fail with bStatus "absent", bError
  * ICC_MUTE. All buffers live in struct slot (no heap); the slot borrows card.
+ *
+ * APDU level (slot_set_apdu_level, for the USB transport which declares
+ * "short and extended APDU exchange"): XfrBlock carries one whole command
+ * APDU (wLevelParameter must be 0 — no CCID chaining — else bError 0x08),
+ * which goes straight to card_if->transceive (or the GET DATA pseudo APDU);
+ * no T=1, no PPS. The card's response is written directly behind the reply
+ * header in out, so the largest response is cap - CCID_HEADER_LEN; a longer
+ * one is answered 6F00. Off by default: the serial TPDU path is unchanged.
  */
 #ifndef FW_SLOT_H
 #define FW_SLOT_H
@@ -53,12 +61,17 @@ typedef struct slot {
     size_t hist_len;
     bool type_b;
     bool pps_allowed;            /* PowerOn done, no T=1 block yet */
+    bool apdu_level;             /* XfrBlock carries APDUs, not T=1 blocks */
     uint8_t t1_params[7];        /* abProtocolDataStructure for T=1 */
     uint8_t rsp[T1_MAX_APDU];    /* the card's response APDU */
     uint8_t blk[T1_MAX_BLOCK];   /* the T=1 block to answer with */
 } slot;
 
 void slot_init(slot *s, card_if *card, uint8_t wtx_mult);
+
+/* Switches XfrBlock between TPDU-level T=1 (false, the default) and APDU
+ * level (true). */
+void slot_set_apdu_level(slot *s, bool on);
 
 /* Processes one CCID message; out needs at least SLOT_MIN_OUT bytes.
  * KS_ERR_MALFORMED (no output) when msg is shorter than a header. */

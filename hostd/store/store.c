@@ -528,7 +528,7 @@ static ks_status record_id_of(store *s, const char *json, size_t len, char id[ST
     return rc;
 }
 
-static ks_status check_cap(store *s, size_t csize, bool *exists, const char *id)
+static ks_status record_exists(store *s, const char *id, bool *exists)
 {
     sqlite3_stmt *st;
     ks_status rc = prepare(s, "SELECT 1 FROM records WHERE id = ?", &st);
@@ -540,49 +540,63 @@ static ks_status check_cap(store *s, size_t csize, bool *exists, const char *id)
     if (r != SQLITE_ROW && r != SQLITE_DONE)
         return fail_sql(s, r, "looking up the record id");
     *exists = r == SQLITE_ROW;
-    if (*exists)
-        return KS_OK;
-    if ((rc = prepare(s, "SELECT COUNT(*), COALESCE(SUM(csize), 0) FROM records WHERE state != 2",
-                      &st)) != KS_OK)
+    return KS_OK;
+}
+
+/* Records and sealed bytes not yet acknowledged: what the caps limit. */
+typedef struct queue_usage {
+    uint64_t count, bytes;
+} queue_usage;
+
+static ks_status measure_queue(store *s, queue_usage *u)
+{
+    sqlite3_stmt *st;
+    ks_status rc = prepare(s, "SELECT COUNT(*), COALESCE(SUM(csize), 0) FROM records WHERE state != 2",
+                           &st);
+    if (rc != KS_OK)
         return rc;
-    r = sqlite3_step(st);
-    uint64_t count = (uint64_t)sqlite3_column_int64(st, 0);
-    uint64_t bytes = (uint64_t)sqlite3_column_int64(st, 1);
+    int r = sqlite3_step(st);
+    u->count = (uint64_t)sqlite3_column_int64(st, 0);
+    u->bytes = (uint64_t)sqlite3_column_int64(st, 1);
     sqlite3_finalize(st);
     if (r != SQLITE_ROW)
         return fail_sql(s, r, "measuring the queue");
-    if (s->max_records && count >= s->max_records)
+    return KS_OK;
+}
+
+/* Whether one more record of csize sealed bytes fits the caps. */
+static ks_status check_cap(store *s, const queue_usage *u, size_t csize)
+{
+    if (s->max_records && u->count >= s->max_records)
         return fail(s, KS_ERR_TOO_LARGE,
                     "the queue is full (%llu records, cap %llu): record refused, upload "
-                    "must catch up first", (unsigned long long)count,
+                    "must catch up first", (unsigned long long)u->count,
                     (unsigned long long)s->max_records);
-    if (bytes + csize > s->max_bytes)
+    if (u->bytes + csize > s->max_bytes)
         return fail(s, KS_ERR_TOO_LARGE,
                     "the queue is full (%llu of %llu bytes used): record refused, upload "
-                    "must catch up first", (unsigned long long)bytes,
+                    "must catch up first", (unsigned long long)u->bytes,
                     (unsigned long long)s->max_bytes);
     return KS_OK;
 }
 
-ks_status store_enqueue(store *s, const char *json, size_t len, int64_t now,
-                        char id_out[STORE_ID_LEN + 1])
+/* Seals one record and inserts it inside the caller's transaction.
+ * *exists is set (and nothing inserted) when the id is already stored. */
+static ks_status insert_record(store *s, const char *json, size_t len, int64_t now,
+                               queue_usage *usage, char id[STORE_ID_LEN + 1], bool *exists)
 {
-    if (!s || !json)
-        return KS_ERR_ARG;
-    char id[STORE_ID_LEN + 1];
     ks_status rc;
-    if ((rc = require_keys(s)) != KS_OK || (rc = record_id_of(s, json, len, id)) != KS_OK)
+    *exists = false;
+    if ((rc = record_id_of(s, json, len, id)) != KS_OK)
         return rc;
     const keyfile_key *k = keyfile_current(&s->keys);
     uint8_t *blob = NULL;
     size_t blen = 0;
     if ((rc = seal_record(k->key, k->id, id, (const uint8_t *)json, len, &blob, &blen)) != KS_OK)
         return fail(s, rc, "cannot encrypt the record");
-    bool exists = false;
     sqlite3_stmt *st = NULL;
-    if ((rc = begin(s)) != KS_OK)
-        goto out;
-    if ((rc = check_cap(s, blen, &exists, id)) != KS_OK || exists)
+    if ((rc = record_exists(s, id, exists)) != KS_OK || *exists ||
+        (rc = check_cap(s, usage, blen)) != KS_OK)
         goto out;
     if ((rc = prepare(s, "INSERT INTO records (id, state, attempts, created_at, key_id, payload,"
                          " next_attempt_at, updated_at, size, csize)"
@@ -596,15 +610,59 @@ ks_status store_enqueue(store *s, const char *json, size_t len, int64_t now,
     sqlite3_bind_int64(st, 6, now);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)len);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)blen);
-    if ((rc = step_done(s, st, "storing the record")) != KS_OK)
-        goto out;
-    rc = commit(s);
+    if ((rc = step_done(s, st, "storing the record")) == KS_OK) {
+        usage->count++;
+        usage->bytes += blen;
+    }
 out:
-    if (rc != KS_OK || exists)
-        rollback(s);
     free(blob);
-    if (rc == KS_OK && id_out)
-        memcpy(id_out, id, sizeof id);
+    return rc;
+}
+
+ks_status store_enqueue(store *s, const char *json, size_t len, int64_t now,
+                        char id_out[STORE_ID_LEN + 1])
+{
+    if (!s || !json)
+        return KS_ERR_ARG;
+    return store_enqueue_many(s, &json, &len, 1, now, id_out ? (char(*)[STORE_ID_LEN + 1])id_out : NULL);
+}
+
+ks_status store_enqueue_many(store *s, const char *const *jsons, const size_t *lens, size_t n,
+                             int64_t now, char (*ids_out)[STORE_ID_LEN + 1])
+{
+    if (!s || !jsons || !lens || n == 0)
+        return KS_ERR_ARG;
+    ks_status rc;
+    if ((rc = require_keys(s)) != KS_OK)
+        return rc;
+    if ((rc = begin(s)) != KS_OK)
+        return rc;
+    /* The queue is measured once per transaction, not per record: a long
+     * backlog must not make each enqueue scan it. */
+    queue_usage usage;
+    if ((rc = measure_queue(s, &usage)) != KS_OK) {
+        rollback(s);
+        return rc;
+    }
+    char id[STORE_ID_LEN + 1];
+    size_t inserted = 0;
+    for (size_t i = 0; i < n && rc == KS_OK; i++) {
+        bool exists = false;
+        if (!jsons[i]) {
+            rc = KS_ERR_ARG;
+            break;
+        }
+        rc = insert_record(s, jsons[i], lens[i], now, &usage, id, &exists);
+        if (rc == KS_OK && ids_out)
+            memcpy(ids_out[i], id, sizeof id);
+        if (rc == KS_OK && !exists)
+            inserted++;
+    }
+    /* One commit, one fsync: every record of the call is durable, or none. */
+    if (rc == KS_OK && inserted > 0)
+        rc = commit(s);
+    else
+        rollback(s);
     return rc;
 }
 

@@ -134,6 +134,13 @@ int store_id_valid(const char *id);
 ks_status store_enqueue(store *s, const char *json, size_t len, int64_t now,
                         char id_out[STORE_ID_LEN + 1]);
 
+/* Enqueues n records in one transaction (one fsync): all are stored, or
+ * none is and the status says why. ids_out (n entries) may be NULL. For
+ * bulk loads such as benchmarks and migrations; store_enqueue() is the
+ * one-record case. */
+ks_status store_enqueue_many(store *s, const char *const *jsons, const size_t *lens, size_t n,
+                             int64_t now, char (*ids_out)[STORE_ID_LEN + 1]);
+
 /* Moves up to max_count pending records whose next attempt is due (oldest id
  * first) to in_flight and returns them decrypted. Stops before max_bytes of
  * JSON, but always returns at least one record if one is due. An empty

@@ -601,6 +601,8 @@ ks_status ks_upload_step(ks_upload *u, store *s, int64_t now, ks_upload_report *
     size_t json_len = 0, gz_len = 0;
     char *json = bad ? build_body(u, &b, bad, &json_len) : NULL;
     unsigned char *gz = json ? gzip_body(json, json_len, &gz_len) : NULL;
+    rep->body_bytes = json_len;
+    rep->wire_bytes = gz ? gz_len : 0;
     if (json) {
         wipe(json, json_len);
         free(json);

@@ -59,6 +59,8 @@ typedef struct ks_upload_report {
     size_t duplicates;        /* of which the receiver already had */
     size_t retried;
     size_t dead_lettered;
+    size_t body_bytes;        /* the batch's JSON body before compression */
+    size_t wire_bytes;        /* the gzip body actually sent */
     long http_status;         /* 0 when no HTTP answer arrived */
     int64_t retry_after_s;    /* -1 when the server sent none */
     char error[KS_UPLOAD_ERR_LEN]; /* whole-request problem, "" if none */

@@ -30,6 +30,7 @@ int queue_drain(int argc, char **argv);
 #define DEFAULT_KEY "/etc/kiosk/store.key"
 #define DEFAULT_RETENTION_S (7 * 24 * 3600)
 #define MAX_SAMPLES 1000000
+#define MAX_BATCH 10000 /* records per transaction for enqueue-sample --batch */
 
 static void queue_usage(FILE *to)
 {
@@ -39,7 +40,7 @@ static void queue_usage(FILE *to)
           "       kioskctl queue purge [--retention SECONDS]\n"
           "                                          delete acknowledged records older than that\n"
           "                                          (default 604800 = 7 days)\n"
-          "       kioskctl queue enqueue-sample N [--purpose P] [--sign-key PEM]\n"
+          "       kioskctl queue enqueue-sample N [--purpose P] [--sign-key PEM] [--batch K]\n"
           "                                          N synthetic records (test data only)\n"
           "       kioskctl queue rekey                re-encrypt every record under the current key\n"
           "       kioskctl queue keygen               add a new current key to the key file\n"
@@ -74,6 +75,7 @@ typedef struct queue_args {
     int state;          /* -1 = all */
     unsigned long limit;
     long long retention;
+    size_t batch;       /* enqueue-sample: records per transaction */
     const char *positional[2];
     int n_positional;
 } queue_args;
@@ -110,6 +112,7 @@ static int parse_args(int argc, char **argv, queue_args *a)
         {"retention", required_argument, NULL, 'r'},
         {"purpose", required_argument, NULL, 'p'},
         {"sign-key", required_argument, NULL, 'S'},
+        {"batch", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -118,6 +121,7 @@ static int parse_args(int argc, char **argv, queue_args *a)
     a->key = env_or("KIOSK_KEY_FILE", NULL, DEFAULT_KEY);
     a->sign_key = env_or("KIOSK_SIGNING_KEY", NULL, NULL);
     a->purpose = "kiosk";
+    a->batch = 1;
     a->state = -1;
     a->retention = DEFAULT_RETENTION_S;
     optind = 1;
@@ -140,6 +144,11 @@ static int parse_args(int argc, char **argv, queue_args *a)
         case 'k': a->key = optarg; break;
         case 'j': a->json = true; break;
         case 'S': a->sign_key = optarg; break;
+        case 'b':
+            if (!parse_number(optarg, MAX_BATCH, &n) || n == 0)
+                return usage_error("--batch needs 1..10000 records per transaction");
+            a->batch = (size_t)n;
+            break;
         case 'p': a->purpose = optarg; break;
         case 'h': a->help = true; break;
         case 's':
@@ -390,8 +399,9 @@ static EVP_PKEY *sample_signing_key(const queue_args *a)
     return EVP_EC_gen("P-256");
 }
 
-static ks_status enqueue_one(store *s, EVP_PKEY *key, const record_policy *pol,
-                             record_purpose purpose)
+/* A signed, canonical sample record; the caller frees *json. */
+static ks_status build_sample(EVP_PKEY *key, const record_policy *pol, record_purpose purpose,
+                              char **json, size_t *len)
 {
     sample_person p;
     invent_person(&p);
@@ -424,13 +434,29 @@ static ks_status enqueue_one(store *s, EVP_PKEY *key, const record_policy *pol,
     in.consent_given_at = now - 10;
     json_object *rec = NULL;
     ks_status rc = record_build(&in, pol, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &rec);
-    char *json = NULL;
-    size_t len = 0;
-    if (rc == KS_OK && (rc = record_sign(rec, key)) == KS_OK &&
-        (rc = record_canonical(rec, &json, &len)) == KS_OK)
-        rc = store_enqueue(s, json, len, now, NULL);
+    if (rc == KS_OK && (rc = record_sign(rec, key)) == KS_OK)
+        rc = record_canonical(rec, json, len);
     json_object_put(rec);
-    free(json);
+    return rc;
+}
+
+/* Enqueues `count` sample records in one transaction. */
+static ks_status enqueue_samples(store *s, EVP_PKEY *key, const record_policy *pol,
+                                 record_purpose purpose, size_t count)
+{
+    char *jsons[MAX_BATCH];
+    size_t lens[MAX_BATCH];
+    size_t built = 0;
+    ks_status rc = KS_OK;
+    for (; built < count && rc == KS_OK; built++)
+        rc = build_sample(key, pol, purpose, &jsons[built], &lens[built]);
+    if (rc != KS_OK)
+        built--;
+    if (rc == KS_OK)
+        rc = store_enqueue_many(s, (const char *const *)jsons, lens, built, (int64_t)time(NULL),
+                                NULL);
+    for (size_t i = 0; i < built; i++)
+        free(jsons[i]);
     return rc;
 }
 
@@ -456,9 +482,12 @@ static int do_enqueue_sample(const queue_args *a)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     unsigned long long done = 0;
     ks_status rc = KS_OK;
-    for (; done < n; done++)
-        if ((rc = enqueue_one(s, key, &pol, purpose)) != KS_OK)
+    while (done < n) {
+        size_t chunk = n - done < a->batch ? (size_t)(n - done) : a->batch;
+        if ((rc = enqueue_samples(s, key, &pol, purpose, chunk)) != KS_OK)
             break;
+        done += chunk;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     printf("%llu record(s) enqueued", done);

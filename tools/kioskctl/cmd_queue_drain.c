@@ -96,6 +96,7 @@ static int load_upload_config(ks_upload_config *cfg)
 
 typedef struct drain_totals {
     size_t sent, acknowledged, duplicates, retried, dead_lettered;
+    size_t body_bytes, wire_bytes;
 } drain_totals;
 
 static void add_report(drain_totals *t, const ks_upload_report *r, char *last_error, size_t cap)
@@ -105,6 +106,8 @@ static void add_report(drain_totals *t, const ks_upload_report *r, char *last_er
     t->duplicates += r->duplicates;
     t->retried += r->retried;
     t->dead_lettered += r->dead_lettered;
+    t->body_bytes += r->body_bytes;
+    t->wire_bytes += r->wire_bytes;
     /* One line per change of trouble, not per batch, so an outage of hours
      * does not flood the log. */
     if (r->error[0] && strcmp(r->error, last_error) != 0) {
@@ -197,9 +200,11 @@ int queue_drain(int argc, char **argv)
     if (rc != DRAIN_QUEUE_ERROR && store_status(q, (int64_t)time(NULL), &counts) == KS_OK)
         fprintf(stderr,
                 "kioskctl: drain: sent %zu, acknowledged %zu (%zu already held), retry later %zu, "
-                "dead letter %zu; queue now %llu pending, %llu dead letter\n",
+                "dead letter %zu; queue now %llu pending, %llu dead letter; "
+                "%zu bytes of JSON sent as %zu gzip bytes\n",
                 tot.sent, tot.acknowledged, tot.duplicates, tot.retried, tot.dead_lettered,
-                (unsigned long long)counts.pending, (unsigned long long)counts.dead_letter);
+                (unsigned long long)counts.pending, (unsigned long long)counts.dead_letter,
+                tot.body_bytes, tot.wire_bytes);
     store_close(q);
     ks_upload_free(up);
     return rc;
