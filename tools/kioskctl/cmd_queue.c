@@ -48,6 +48,7 @@ static void queue_usage(FILE *to)
           "common options:\n"
           "  --db FILE    queue database (default: $KIOSK_QUEUE_DB, $KS_QUEUE_DB, else " DEFAULT_DB ")\n"
           "  --key FILE   key file, mode 0600 (default: $KIOSK_KEY_FILE, else " DEFAULT_KEY ")\n"
+          "environment: KIOSK_QUEUE_MAX_BYTES caps the stored, unacknowledged records\n"
           "STATE: pending, in_flight, acknowledged, dead_letter\n"
           "exit status: 0 done, 1 failed, 2 usage\n",
           to);
@@ -178,6 +179,12 @@ static store *open_queue(const queue_args *a, bool need_key)
     o.db_path = a->db;
     o.key_file = a->key;
     o.flags = STORE_OPEN_SHARED | (need_key ? 0u : STORE_OPEN_NO_KEY);
+    /* The size cap (store.h's default when unset): a kiosk with a bigger
+     * disk, or a benchmark's backlog, raises it. */
+    unsigned long long cap = 0;
+    const char *cap_env = getenv("KIOSK_QUEUE_MAX_BYTES");
+    if (cap_env && parse_number(cap_env, 1ULL << 40, &cap))
+        o.max_bytes = cap;
     store *s = NULL;
     char err[STORE_ERR_LEN];
     if (store_open(&o, &s, err) != KS_OK) {

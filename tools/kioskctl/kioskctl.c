@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "kioskctl.h"
 
 static void usage(FILE *to)
@@ -22,6 +23,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    int rc = config_load();
+    if (rc != 0)
+        return rc;
     const char *cmd = argv[1];
     if (strcmp(cmd, "read") == 0)
         return cmd_read(argc - 1, argv + 1);
