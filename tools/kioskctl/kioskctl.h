@@ -19,5 +19,8 @@ int cmd_trust(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 /* kioskctl queue drain: uploads the queue (cmd_queue_drain.c). */
 int queue_drain(int argc, char **argv);
+int cmd_face_match(int argc, char **argv);
+int cmd_liveness(int argc, char **argv);
+int cmd_face_analyze(int argc, char **argv);
 
 #endif
