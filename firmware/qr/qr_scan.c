@@ -2,6 +2,7 @@
  * qr_scan.c — the QR scanner driver. See qr_scan.h for the contract.
  */
 #include "qr_scan.h"
+#include "utf8.h"
 
 #include <string.h>
 
@@ -36,44 +37,11 @@ const uint8_t *qr_rx_text(const qr_rx *rx, size_t *len)
     return rx->text;
 }
 
-/* Length of the UTF-8 sequence a lead byte starts, 0 for a bad lead. */
-static size_t utf8_seq_len(uint8_t b)
-{
-    if (b < 0x80u)
-        return 1u;
-    if (b >= 0xC2u && b <= 0xDFu)
-        return 2u;
-    if (b >= 0xE0u && b <= 0xEFu)
-        return 3u;
-    if (b >= 0xF0u && b <= 0xF4u)
-        return 4u;
-    return 0u;
-}
-
 bool qr_utf8_valid(const uint8_t *p, size_t len)
 {
     if (p == NULL)
         return len == 0u;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq_len(p[i]);
-        if (n == 0u || n > len - i)
-            return false;
-        for (size_t k = 1; k < n; k++) {
-            if ((p[i + k] & 0xC0u) != 0x80u)
-                return false;
-        }
-        /* The second byte's range rules out overlongs, surrogates and
-         * code points above U+10FFFF. */
-        if (n >= 3u) {
-            uint8_t b0 = p[i], b1 = p[i + 1u];
-            if ((b0 == 0xE0u && b1 < 0xA0u) || (b0 == 0xEDu && b1 > 0x9Fu) ||
-                (b0 == 0xF0u && b1 < 0x90u) || (b0 == 0xF4u && b1 > 0x8Fu))
-                return false;
-        }
-        i += n;
-    }
-    return true;
+    return utf8_valid(p, len);
 }
 
 static bool has_control(const uint8_t *p, size_t len)

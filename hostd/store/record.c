@@ -1,5 +1,6 @@
 /* record.c — see record.h and docs/record-schema.md. */
 #include "record.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -715,40 +716,6 @@ out:
 
 /* ---- decoding -------------------------------------------------------------- */
 
-static bool utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        size_t extra;
-        unsigned min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            extra = 1, min = 0x80, c &= 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2, min = 0x800, c &= 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            extra = 3, min = 0x10000, c &= 0x07;
-        } else {
-            return false;
-        }
-        if (n - i <= extra)
-            return false;
-        for (size_t k = 1; k <= extra; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                return false;
-            c = c << 6 | (p[i + k] & 0x3f);
-        }
-        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-            return false;
-        i += extra + 1;
-    }
-    return true;
-}
-
 /* Every string in the tree is valid UTF-8 without NUL; no floats. */
 static bool tree_clean(json_object *v, int depth)
 {
@@ -759,11 +726,11 @@ static bool tree_clean(json_object *v, int depth)
     case json_type_string: {
         size_t n = (size_t)json_object_get_string_len(v);
         const char *s = json_object_get_string(v);
-        return !memchr(s, '\0', n) && utf8_valid(s, n);
+        return !memchr(s, '\0', n) && utf8_valid((const uint8_t *)s, n);
     }
     case json_type_object: {
         json_object_object_foreach(v, k, val) {
-            if (!utf8_valid(k, strlen(k)) || !tree_clean(val, depth + 1))
+            if (!utf8_valid((const uint8_t *)k, strlen(k)) || !tree_clean(val, depth + 1))
                 return false;
         }
         return true;

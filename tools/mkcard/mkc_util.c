@@ -1,4 +1,5 @@
 #include "mkc_util.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -237,38 +238,10 @@ void mkc_put_uint(tlv_writer *w, uint32_t v)
 
 bool mkc_utf8_valid(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p;
-        size_t extra;
-        uint32_t cp;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7F)
-                return false;
-            p++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1;
-            cp = c & 0x1Fu;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            extra = 2;
-            cp = c & 0x0Fu;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            extra = 3;
-            cp = c & 0x07u;
-        } else {
+    /* Profile text: UTF-8 without control characters. */
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
             return false;
-        }
-        for (size_t i = 1; i <= extra; i++) {
-            if ((p[i] & 0xC0u) != 0x80u)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3Fu);
-        }
-        /* Overlong forms, surrogates and values past U+10FFFF. */
-        if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-            return false;
-        p += extra + 1;
-    }
-    return true;
+    return utf8_valid((const uint8_t *)s, n);
 }
