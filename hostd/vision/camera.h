@@ -50,6 +50,13 @@ void frame_source_close(frame_source *src);
  * or not finite, KS_ERR_NOT_FOUND / KS_ERR_IO if the directory cannot be
  * read. An empty directory opens fine and ends at once. */
 ks_status frame_source_open_dir(const char *dir, double fps, frame_source **out);
+/* The same as a stand-in camera: FRAMES_LOOP starts again from the first
+ * file after the last (timestamps keep rising), so the files can be a loop
+ * of a person's movements; FRAMES_REALTIME delivers frame i no earlier than
+ * i / fps after frame 0, as a camera would. */
+enum frames_dir_flags { FRAMES_LOOP = 1u, FRAMES_REALTIME = 2u };
+ks_status frame_source_open_dir_flags(const char *dir, double fps, unsigned flags,
+                                      frame_source **out);
 
 /* A file of JPEG frames laid end to end (what `ffmpeg -f mjpeg` writes, or a
  * raw capture), possibly with junk between frames; timestamps as above. */

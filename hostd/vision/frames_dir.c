@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* Bounds the listing's memory; a capture session is far smaller. */
 #define FRAMES_DIR_MAX_FILES 1000000u
@@ -23,6 +24,8 @@ struct dir_source {
     char **names;
     size_t count, next;
     double fps;
+    unsigned flags;          /* enum frames_dir_flags */
+    struct timespec started; /* FRAMES_REALTIME: when frame 0 was delivered */
 };
 
 static bool frames_is_jpeg_name(const char *name)
@@ -82,14 +85,33 @@ static ks_status frames_read_file(const char *path, uint8_t **data, size_t *len)
     return st;
 }
 
+/* Like a camera, deliver frame i no earlier than i / fps after frame 0. */
+static void frames_wait_until(struct dir_source *s, uint64_t t_us)
+{
+    if (t_us == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &s->started);
+        return;
+    }
+    uint64_t ns = (uint64_t)s->started.tv_nsec + (t_us % 1000000u) * 1000u;
+    struct timespec due = {
+        .tv_sec = s->started.tv_sec + (time_t)(t_us / 1000000u) + (time_t)(ns / 1000000000u),
+        .tv_nsec = (long)(ns % 1000000000u),
+    };
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR)
+        ;
+}
+
 static ks_status dir_source_next(frame_source *base, img_image *out, uint64_t *timestamp_us)
 {
     struct dir_source *s = (struct dir_source *)base;
-    if (s->next >= s->count)
+    bool loop = (s->flags & FRAMES_LOOP) && s->count > 0;
+    if (!loop && s->next >= s->count)
         return KS_ERR_NOT_FOUND;
     size_t index = s->next++;
     *timestamp_us = (uint64_t)llround((double)index * 1e6 / s->fps);
-    char *path = frames_join(s->dir, s->names[index]);
+    if (s->flags & FRAMES_REALTIME)
+        frames_wait_until(s, *timestamp_us);
+    char *path = frames_join(s->dir, s->names[index % s->count]);
     if (!path)
         return KS_ERR_NO_MEMORY;
     uint8_t *data;
@@ -154,6 +176,12 @@ static ks_status frames_list(struct dir_source *s, DIR *d)
 
 ks_status frame_source_open_dir(const char *dir, double fps, frame_source **out)
 {
+    return frame_source_open_dir_flags(dir, fps, 0, out);
+}
+
+ks_status frame_source_open_dir_flags(const char *dir, double fps, unsigned flags,
+                                      frame_source **out)
+{
     if (!out)
         return KS_ERR_ARG;
     *out = NULL;
@@ -164,6 +192,7 @@ ks_status frame_source_open_dir(const char *dir, double fps, frame_source **out)
         return KS_ERR_NO_MEMORY;
     s->base.ops = &dir_ops;
     s->fps = fps;
+    s->flags = flags;
     s->dir = strdup(dir);
     if (!s->dir) {
         dir_source_close(&s->base);

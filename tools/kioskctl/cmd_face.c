@@ -29,6 +29,7 @@
 #include <json-c/json.h>
 
 #include "camera.h"
+#include "face_liveness.h"
 #include "face_pipeline.h"
 #include "jp2.h"
 #include "kioskctl.h"
@@ -270,77 +271,6 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-struct lv_run {
-    lv_status status;
-    size_t frames, bad_frames;
-    float first_embedding[FACE_FACERES_DIM];
-    bool have_first;
-};
-
-/* One frame's facts for the liveness session. */
-static void frame_facts(struct lv_run *run, const face_result *faces, size_t n, uint64_t t_us,
-                        lv_frame *fr)
-{
-    memset(fr, 0, sizeof(*fr));
-    fr->t_ms = t_us / 1000u;
-    fr->face_count = (uint32_t)n;
-    fr->identity_sim = NAN;
-    fr->antispoof = NAN;
-    fr->liveness = NAN;
-    if (n != 1)
-        return;
-    const face_result *f = &faces[0];
-    fr->ear = f->measures.ear_mean;
-    fr->yaw_deg = f->measures.pose.yaw_deg;
-    memcpy(fr->box, f->measures.box, sizeof(fr->box));
-    fr->antispoof = f->antispoof;
-    fr->liveness = f->liveness;
-    if (!run->have_first) {
-        memcpy(run->first_embedding, f->embedding, sizeof(run->first_embedding));
-        run->have_first = true;
-    }
-    fr->identity_sim = face_cosine(run->first_embedding, f->embedding, FACE_FACERES_DIM);
-}
-
-static ks_status run_liveness(face_engine *eng, frame_source *src, lv_session *s, struct lv_run *run)
-{
-    face_result *faces = calloc(FACE_MAX_FACES, sizeof(*faces));
-    if (faces == NULL)
-        return KS_ERR_NO_MEMORY;
-    ks_status st = KS_OK;
-    lv_get_status(s, &run->status);
-    while (run->status.state == LV_IN_PROGRESS) {
-        img_image img = {0};
-        uint64_t t_us = 0;
-        st = frame_source_next(src, &img, &t_us);
-        if (st == KS_ERR_NOT_FOUND) {
-            st = KS_OK;
-            break;
-        }
-        if (st == KS_ERR_MALFORMED || st == KS_ERR_TRUNCATED || st == KS_ERR_TOO_LARGE) {
-            run->bad_frames++;
-            continue;
-        }
-        if (st != KS_OK)
-            break;
-        size_t n = 0;
-        st = face_analyze(eng, &img, faces, FACE_MAX_FACES, &n);
-        img_free(&img);
-        if (st == KS_ERR_TOO_LARGE)
-            st = KS_OK;
-        if (st != KS_OK)
-            break;
-        lv_frame fr;
-        frame_facts(run, faces, n, t_us, &fr);
-        st = lv_update(s, &fr, &run->status);
-        if (st != KS_OK)
-            break;
-        run->frames++;
-    }
-    free(faces);
-    return st;
-}
-
 static const char *step_id(lv_step step)
 {
     return step == LV_STEP_BLINK ? "blink" : step == LV_STEP_TURN_LEFT ? "turn_left" : "turn_right";
@@ -351,7 +281,7 @@ static const char *state_name(lv_state st)
     return st == LV_PASSED ? "passed" : st == LV_FAILED ? "failed" : "incomplete";
 }
 
-static void print_liveness(const lv_session *s, const struct lv_run *run, bool json)
+static void print_liveness(const lv_session *s, const face_lv_run *run, bool json)
 {
     const char *reason = run->status.state == LV_FAILED ? lv_reason_str(run->status.reason)
                          : run->status.state == LV_IN_PROGRESS ? "the frames ended before the challenge was done"
@@ -449,10 +379,10 @@ int cmd_liveness(int argc, char **argv)
     lv_config cfg;
     lv_config_default(&cfg);
     lv_session s;
-    struct lv_run *run = calloc(1, sizeof(*run));
+    face_lv_run *run = calloc(1, sizeof(*run));
     st = run ? lv_start(&s, &cfg, seeded_rng, &seed) : KS_ERR_NO_MEMORY;
     if (st == KS_OK)
-        st = run_liveness(eng, src, &s, run);
+        st = face_liveness_run(eng, src, &s, run, NULL, NULL);
     face_engine_close(eng);
     frame_source_close(src);
     if (st != KS_OK) {

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "config.h"
 #include "keyfile.h"
 #include "kioskctl.h"
 #include "record.h"
@@ -26,8 +27,8 @@
 int cmd_queue(int argc, char **argv);
 int queue_drain(int argc, char **argv);
 
-#define DEFAULT_DB "/var/lib/kiosk/queue.db"
-#define DEFAULT_KEY "/etc/kiosk/store.key"
+#define DEFAULT_DB KCONF_DEFAULT_QUEUE_DB
+#define DEFAULT_KEY KCONF_DEFAULT_KEY_FILE
 #define DEFAULT_RETENTION_S (7 * 24 * 3600)
 #define MAX_SAMPLES 1000000
 #define MAX_BATCH 10000 /* records per transaction for enqueue-sample --batch */
@@ -59,15 +60,6 @@ static int usage_error(const char *msg)
     fprintf(stderr, "kioskctl queue: %s\n", msg);
     queue_usage(stderr);
     return EXIT_USAGE;
-}
-
-static const char *env_or(const char *a, const char *b, const char *dflt)
-{
-    const char *v = a ? getenv(a) : NULL;
-    if (v && v[0])
-        return v;
-    v = b ? getenv(b) : NULL;
-    return v && v[0] ? v : dflt;
 }
 
 typedef struct queue_args {
@@ -118,9 +110,9 @@ static int parse_args(int argc, char **argv, queue_args *a)
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
-    a->db = env_or("KIOSK_QUEUE_DB", "KS_QUEUE_DB", DEFAULT_DB);
-    a->key = env_or("KIOSK_KEY_FILE", NULL, DEFAULT_KEY);
-    a->sign_key = env_or("KIOSK_SIGNING_KEY", NULL, NULL);
+    a->db = kconf_str("KIOSK_QUEUE_DB", kconf_str("KS_QUEUE_DB", DEFAULT_DB));
+    a->key = kconf_str("KIOSK_KEY_FILE", DEFAULT_KEY);
+    a->sign_key = kconf_str("KIOSK_SIGNING_KEY", NULL);
     a->purpose = "kiosk";
     a->batch = 1;
     a->state = -1;

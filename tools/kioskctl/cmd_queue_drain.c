@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "kioskctl.h"
 #include "store.h"
 #include "upload.h"
@@ -38,60 +39,10 @@ static void drain_usage(FILE *to)
           to);
 }
 
-/* Reads a non-negative integer from the environment; def when unset. */
-static int env_number(const char *name, long long def, long long max, long long *out)
-{
-    const char *v = getenv(name);
-    if (!v || !*v) {
-        *out = def;
-        return 0;
-    }
-    char *end = NULL;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (errno || *end || n < 0 || n > max) {
-        fprintf(stderr, "kioskctl: %s must be a number from 0 to %lld\n", name, max);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
-
-static const char *env_or_null(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
     nanosleep(&ts, NULL);
-}
-
-static int load_upload_config(ks_upload_config *cfg)
-{
-    long long recs, bytes, timeout, base, cap;
-    memset(cfg, 0, sizeof *cfg);
-    cfg->url = env_or_null("KIOSK_UPLOAD_URL");
-    cfg->kiosk_id = env_or_null("KIOSK_ID") ? env_or_null("KIOSK_ID") : "kiosk";
-    cfg->client_cert = env_or_null("KIOSK_CLIENT_CERT");
-    cfg->client_key = env_or_null("KIOSK_CLIENT_KEY");
-    cfg->ca_file = env_or_null("KIOSK_CA_FILE");
-    cfg->pin = env_or_null("KIOSK_PIN");
-    if (env_number("KIOSK_UPLOAD_BATCH_RECORDS", 0, 1000, &recs) ||
-        env_number("KIOSK_UPLOAD_BATCH_BYTES", 0, 64LL << 20, &bytes) ||
-        env_number("KIOSK_UPLOAD_TIMEOUT_MS", 0, 3600000, &timeout) ||
-        env_number("KIOSK_UPLOAD_BACKOFF_BASE_MS", 0, 3600000, &base) ||
-        env_number("KIOSK_UPLOAD_BACKOFF_CAP_MS", 0, 86400000, &cap))
-        return -1;
-    cfg->max_records = (size_t)recs;
-    cfg->max_bytes = (size_t)bytes;
-    cfg->timeout_ms = (long)timeout;
-    cfg->connect_timeout_ms = timeout ? (long)timeout : 0;
-    cfg->backoff_base_ms = base;
-    cfg->backoff_cap_ms = cap;
-    return 0;
 }
 
 typedef struct drain_totals {
@@ -143,15 +94,9 @@ int queue_drain(int argc, char **argv)
         }
     }
     ks_upload_config cfg;
-    if (load_upload_config(&cfg) != 0)
-        return DRAIN_USAGE;
     store_options opt;
-    memset(&opt, 0, sizeof opt);
-    /* Same places as the other `kioskctl queue` commands (cmd_queue.c). */
-    opt.db_path = env_or_null("KIOSK_QUEUE_DB") ? env_or_null("KIOSK_QUEUE_DB")
-                  : env_or_null("KS_QUEUE_DB")  ? env_or_null("KS_QUEUE_DB")
-                                                 : "/var/lib/kiosk/queue.db";
-    opt.key_file = env_or_null("KIOSK_KEY_FILE") ? env_or_null("KIOSK_KEY_FILE") : "/etc/kiosk/store.key";
+    if (kconf_upload("kioskctl", &cfg) != 0 || kconf_store("kioskctl", &opt) != 0)
+        return DRAIN_USAGE;
     char err[KS_UPLOAD_ERR_LEN > STORE_ERR_LEN ? KS_UPLOAD_ERR_LEN : STORE_ERR_LEN];
     ks_upload *up = NULL;
     if (ks_upload_new(&cfg, &up, err) != KS_OK) {

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    int rc = config_load();
+    int rc = kconf_load("kioskctl");
     if (rc != 0)
         return rc;
     const char *cmd = argv[1];
