@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "face_iris.h"
 #include "nn_run.h"
 #include "warp.h"
 
@@ -35,6 +36,10 @@ struct face_engine {
     nn_model *models[M_COUNT];
     float *input[M_COUNT];        /* each model's input tensor */
     float *crop01;                /* the 192 crop in [0,1] (shared by four models) */
+    nn_model *iris;               /* NULL unless opts.refine_eyes */
+    float *iris_input;            /* one eye, 64x64 RGB [0,1] */
+    float mesh_raw[MESH_NUM_LANDMARKS * 3]; /* facemesh output, refined in place */
+    mesh_point plain_mesh[MESH_NUM_LANDMARKS]; /* before refinement: alignment and pose */
     float det_raw[BF_NUM_ANCHORS * BF_VALUES_PER_ANCHOR];
     bf_detection dets[FACE_MAX_FACES];
     img_image quality_crop;       /* 128x128 RGB for blur / exposure */
@@ -58,6 +63,7 @@ void face_engine_opts_default(face_engine_opts *opts)
     opts->iou_threshold = 0.1f;
     opts->enlarge = 1.4f;
     opts->min_face_flag = 0.3f;
+    opts->refine_eyes = true;
     fq_config_default(&opts->quality);
 }
 
@@ -85,6 +91,8 @@ void face_engine_close(face_engine *eng)
         free(eng->input[i]);
     }
     free(eng->crop01);
+    nn_model_free(eng->iris);
+    free(eng->iris_input);
     free(eng->match_faces);
     img_free(&eng->quality_crop);
     free(eng);
@@ -130,6 +138,14 @@ ks_status face_engine_open(const char *models_dir, const face_engine_opts *opts,
     ks_status st = KS_OK;
     for (size_t i = 0; i < M_COUNT && st == KS_OK; i++)
         st = load_model(eng, models_dir, i, err, err_cap);
+    if (st == KS_OK && eng->opts.refine_eyes) {
+        st = face_iris_load(models_dir, eng->opts.threads, &eng->iris, err, err_cap);
+        if (st == KS_OK) {
+            eng->iris_input = calloc((size_t)FACE_IRIS_INPUT_SIZE * FACE_IRIS_INPUT_SIZE * 3, sizeof(float));
+            if (eng->iris_input == NULL)
+                st = KS_ERR_NO_MEMORY;
+        }
+    }
     if (st == KS_OK) {
         eng->crop01 = calloc((size_t)MESH_SIZE * MESH_SIZE * 3, sizeof(float));
         eng->match_faces = calloc(FACE_MAX_FACES, sizeof(face_result));
@@ -203,12 +219,27 @@ static void resize_f_legacy(const float *src, uint32_t s_in, uint32_t s_out, flo
     }
 }
 
-/* tf.image.cropAndResize of the box (image pixels x1 y1 x2 y2) to s x s,
+/* What cropAndResize samples: the u8 frame, or a square RGB float tensor
+ * (the 192 face crop, which the eye crops are cut from). */
+typedef struct tf_source {
+    const img_image *img;
+    const float *f;
+    uint32_t width, height;
+} tf_source;
+
+static inline float source_pixel(const tf_source *src, uint32_t x, uint32_t y, uint32_t c)
+{
+    if (src->f != NULL)
+        return src->f[((size_t)y * src->width + x) * 3 + c];
+    return pixel(src->img, x, y, c);
+}
+
+/* tf.image.cropAndResize of the box (source pixels x1 y1 x2 y2) to s x s,
  * bilinear, extrapolation 0, values scaled by `scale`. TF samples at
  * y1n*(H-1) + i*(y2n-y1n)*(H-1)/(s-1) with normalised box corners. */
-static void crop_and_resize(const img_image *img, const float box[4], uint32_t s, float scale, float *dst)
+static void crop_and_resize(const tf_source *src, const float box[4], uint32_t s, float scale, float *dst)
 {
-    float H = (float)img->height, W = (float)img->width;
+    float H = (float)src->height, W = (float)src->width;
     float y1n = box[1] / H, x1n = box[0] / W, y2n = box[3] / H, x2n = box[2] / W;
     float hs = (y2n - y1n) * (H - 1.0f) / (float)(s - 1);
     float ws = (x2n - x1n) * (W - 1.0f) / (float)(s - 1);
@@ -230,8 +261,8 @@ static void crop_and_resize(const img_image *img, const float box[4], uint32_t s
             uint32_t lxi = (uint32_t)floorf(in_x), rxi = (uint32_t)ceilf(in_x);
             float lx = in_x - (float)lxi;
             for (uint32_t c = 0; c < 3; c++) {
-                float tl = pixel(img, lxi, ty, c), tr = pixel(img, rxi, ty, c);
-                float bl = pixel(img, lxi, by, c), br = pixel(img, rxi, by, c);
+                float tl = source_pixel(src, lxi, ty, c), tr = source_pixel(src, rxi, ty, c);
+                float bl = source_pixel(src, lxi, by, c), br = source_pixel(src, rxi, by, c);
                 float top = tl + (tr - tl) * lx, bot = bl + (br - bl) * lx;
                 row[j * 3 + c] = (top + (bot - top) * ly) * scale;
             }
@@ -325,7 +356,74 @@ static ks_status detect(face_engine *eng, const img_image *rgb, size_t *n_det)
     return KS_OK;
 }
 
-/* Facemesh on the 192 crop; false (and KS_OK) when the face flag rejects it. */
+/* Mirrors an s x s RGB tensor left to right (tf.image.flipLeftRight). */
+static void mirror_rows(float *t, uint32_t s)
+{
+    for (uint32_t y = 0; y < s; y++) {
+        float *row = t + (size_t)y * s * 3;
+        for (uint32_t a = 0, b = s - 1; a < b; a++, b--) {
+            for (uint32_t c = 0; c < 3; c++) {
+                float v = row[a * 3 + c];
+                row[a * 3 + c] = row[b * 3 + c];
+                row[b * 3 + c] = v;
+            }
+        }
+    }
+}
+
+/* human's augmentIris on eng->mesh_raw: each eye is cut from the 192 crop
+ * facemesh saw (the subject's left eye mirrored, so the model always sees
+ * the same eye layout, as in MediaPipe's iris graph), and the model's lids
+ * and brows replace the mesh's. human 3.3.6 also mirrors the right eye's
+ * crop but not its points back; that slip is not copied. 
+ * A degenerate mesh or a non-finite model output leaves the mesh as it is
+ * (mesh_decode then judges it); *refined tells whether iris[] was set. */
+static ks_status refine_eyes(face_engine *eng, float iris[FACE_IRIS_POINTS][3], bool *refined)
+{
+    static const face_iris_eye eyes[2] = {FACE_IRIS_LEFT, FACE_IRIS_RIGHT};
+    const tf_source crop = {.f = eng->crop01, .width = MESH_SIZE, .height = MESH_SIZE};
+    const size_t raw_len = sizeof(eng->mesh_raw) / sizeof(eng->mesh_raw[0]);
+    const size_t n_in = (size_t)FACE_IRIS_INPUT_SIZE * FACE_IRIS_INPUT_SIZE * 3;
+    float pts[2][FACE_IRIS_EYE_POINTS][3];
+    *refined = false;
+    for (size_t e = 0; e < 2; e++) {
+        float box[4];
+        if (face_iris_eye_box(eng->mesh_raw, raw_len, eyes[e], box) != KS_OK)
+            return KS_OK;
+        crop_and_resize(&crop, box, FACE_IRIS_INPUT_SIZE, 1.0f, eng->iris_input);
+        if (eyes[e] == FACE_IRIS_LEFT)
+            mirror_rows(eng->iris_input, FACE_IRIS_INPUT_SIZE);
+        nn_output outs[2];
+        memset(outs, 0, sizeof(outs));
+        ks_status st = nn_run(eng->iris, eng->iris_input, n_in, outs, 2);
+        if (st != KS_OK)
+            return st;
+        size_t n_outs = nn_output_count(eng->iris);
+        st = face_iris_decode(outs, n_outs < 2 ? n_outs : 2, box, eyes[e], pts[e]);
+        if (st == KS_ERR_UNSUPPORTED)
+            return st;
+        if (st != KS_OK)
+            return KS_OK;
+    }
+    *refined = face_iris_merge(eng->mesh_raw, raw_len, pts[0], pts[1], iris) == KS_OK;
+    return KS_OK;
+}
+
+/* The iris points from crop to image pixels, z scaled as mesh_decode does. */
+static void map_iris(const mesh_affine *m, const float iris[FACE_IRIS_POINTS][3], face_result *f)
+{
+    double zscale = sqrt(fabs(m->a * m->d - m->b * m->c));
+    for (size_t i = 0; i < FACE_IRIS_POINTS; i++) {
+        double u = iris[i][0], v = iris[i][1];
+        f->iris[i].x = (float)(m->a * u + m->b * v + m->tx);
+        f->iris[i].y = (float)(m->c * u + m->d * v + m->ty);
+        f->iris[i].z = (float)(iris[i][2] * zscale);
+    }
+    f->has_iris = true;
+}
+
+/* Facemesh on the 192 crop (then the eye refinement when enabled); false
+ * (and KS_OK) when the face flag rejects it. */
 static ks_status landmarks(face_engine *eng, face_result *f, bool *keep)
 {
     size_t n = (size_t)MESH_SIZE * MESH_SIZE * 3;
@@ -347,8 +445,36 @@ static ks_status landmarks(face_engine *eng, face_result *f, bool *keep)
     mesh_affine aff;
     if (mesh_affine_from_box(f->crop_box, 0.0, MESH_SIZE, &aff) != KS_OK ||
         mesh_decode(mesh->data, mesh->count, &aff, f->landmarks, MESH_NUM_LANDMARKS) != KS_OK ||
-        mesh_measure(f->landmarks, MESH_NUM_LANDMARKS, &f->measures) != KS_OK)
+        mesh_measure(f->landmarks, MESH_NUM_LANDMARKS, &f->measures) != KS_OK) {
         *keep = false;
+        return KS_OK;
+    }
+    if (eng->iris == NULL)
+        return KS_OK;
+    /* The refined lids only change the eye contours and so the EAR: pose,
+     * the 5 alignment points (mobileface) and the quality gates keep the
+     * plain mesh's geometry their thresholds were calibrated on
+     * (docs/FACE-MATCHING.md); the refined eye centres sit a few percent of
+     * the inter-ocular distance away and cost mobileface genuine pairs. */
+    memcpy(eng->mesh_raw, mesh->data, sizeof(eng->mesh_raw));
+    float iris[FACE_IRIS_POINTS][3];
+    bool refined = false;
+    double t = now_ms();
+    st = refine_eyes(eng, iris, &refined);
+    eng->timing.iris_ms += now_ms() - t;
+    if (st != KS_OK || !refined)
+        return st;
+    memcpy(eng->plain_mesh, f->landmarks, sizeof(eng->plain_mesh));
+    mesh_measures m;
+    if (mesh_decode(eng->mesh_raw, MESH_NUM_LANDMARKS * 3u, &aff, f->landmarks, MESH_NUM_LANDMARKS) != KS_OK ||
+        mesh_eye_aspect_ratio(f->landmarks, MESH_NUM_LANDMARKS, &m.ear_right, &m.ear_left) != KS_OK) {
+        memcpy(f->landmarks, eng->plain_mesh, sizeof(eng->plain_mesh)); /* keep the plain face */
+        return KS_OK;
+    }
+    f->measures.ear_right = m.ear_right;
+    f->measures.ear_left = m.ear_left;
+    f->measures.ear_mean = 0.5f * (m.ear_right + m.ear_left);
+    map_iris(&aff, iris, f);
     return KS_OK;
 }
 
@@ -471,11 +597,12 @@ ks_status face_analyze(face_engine *eng, const img_image *rgb, face_result *face
         if (bf_crop_box(d, rgb->width, rgb->height, eng->opts.enlarge, f->crop_box) != KS_OK)
             continue;
         double a = now_ms();
-        crop_and_resize(rgb, f->crop_box, MESH_SIZE, 1.0f / 255.0f, eng->crop01);
+        const tf_source frame = {.img = rgb, .width = rgb->width, .height = rgb->height};
+        crop_and_resize(&frame, f->crop_box, MESH_SIZE, 1.0f / 255.0f, eng->crop01);
         bool keep = false;
         st = landmarks(eng, f, &keep);
         double b = now_ms();
-        eng->timing.mesh_ms += b - a;
+        eng->timing.mesh_ms += b - a; /* iris_ms is inside: subtracted below */
         if (st != KS_OK || !keep)
             continue;
         st = embed_faceres(eng, f);
@@ -493,6 +620,7 @@ ks_status face_analyze(face_engine *eng, const img_image *rgb, face_result *face
         if (st == KS_OK)
             written++;
     }
+    eng->timing.mesh_ms -= eng->timing.iris_ms;
     eng->timing.total_ms = now_ms() - t0;
     *n = written;
     if (st != KS_OK)

@@ -8,13 +8,18 @@
  * landmarks and faceres embeddings reproduce the Node reference:
  *   whole frame -> 256x256 (TF ResizeBilinear, legacy) -> blazeface (back),
  *   hard NMS IoU 0.1, score > 0.3 -> box x1.4, squared, rounded ->
- *   TF cropAndResize to 192 -> facemesh (flag > 0.3) -> 468 points;
+ *   TF cropAndResize to 192 -> facemesh (flag > 0.3) -> 468 points ->
+ *   (refine_eyes) human's augmentIris: each eye's box (corners x2.3,
+ *   squared) cut from that 192 crop to 64 (TF cropAndResize, the subject's
+ *   left eye mirrored) -> iris model -> its 71 lid/brow points replace the
+ *   mesh's (face_iris.h) and give the EAR; the Node goldens are made
+ *   with iris off;
  *   the same 192 crop resized to 224 (x255) -> faceres (1024-d),
  *   to 128 -> antispoof, to 32 -> liveness.
  * In addition the 5 alignment points from the mesh give a similarity warp to
  * the ArcFace 112x112 template, fed to mobileface (256-d, RGB 0..255).
  *
- * Ownership: face_engine_open() loads the six models once and preallocates
+ * Ownership: face_engine_open() loads the six models (seven with iris) once and preallocates
  * every buffer; face_analyze() and face_match() allocate nothing that
  * outlives the call (memory does not grow frame after frame). Each model
  * runs on its own pthreadpool of opts.threads workers (default 2) and the
@@ -36,6 +41,7 @@
 #include <stdint.h>
 
 #include "blazeface.h"
+#include "face_iris.h"
 #include "image.h"
 #include "mesh.h"
 #include "quality.h"
@@ -65,6 +71,8 @@ typedef struct face_engine_opts {
     float min_face_flag;    /* facemesh flag rounded to 0.01, default 0.3 (strictly above) */
     fq_config quality;      /* gates; fq_config_default() */
     bool skip_passive;      /* no antispoof / liveness / quality (offline evidence runs) */
+    bool refine_eyes;       /* iris model on the eyes (default true; human's face.iris):
+                             * without it a closed eye barely moves the mesh's lids */
 } face_engine_opts;
 
 typedef struct face_result {
@@ -74,8 +82,13 @@ typedef struct face_result {
     float box_model[4];      /* detector box, 256-px model input, x1 y1 x2 y2 */
     float box[4];            /* the same in image pixels */
     float crop_box[4];       /* the square crop fed to the models (image pixels) */
-    mesh_point landmarks[MESH_NUM_LANDMARKS]; /* image pixels; z scaled like x */
-    mesh_measures measures;  /* 5 points, EAR, pose, inter-ocular distance */
+    mesh_point landmarks[MESH_NUM_LANDMARKS]; /* image pixels; z scaled like x; eyes refined */
+    mesh_measures measures;  /* 5 points, EAR, pose, inter-ocular distance: the EAR
+                              * from the refined lids, the rest from the plain
+                              * facemesh (what the match and gate thresholds
+                              * were calibrated on) */
+    bool has_iris;           /* refine_eyes ran on this face */
+    mesh_point iris[FACE_IRIS_POINTS]; /* face_iris.h order; image pixels like landmarks */
     fq_result quality;       /* this face's gates (face count taken as 1) */
     float embedding[FACE_FACERES_DIM];        /* faceres global_pooling/Mean, raw */
     float embedding_aligned[FACE_MOBILEFACE_DIM]; /* mobileface on the aligned crop */
@@ -113,8 +126,9 @@ void face_engine_opts_default(face_engine_opts *opts);
  * KS_ERR_TOO_LARGE if it does not fit, KS_ERR_NOT_FOUND without HOME. */
 ks_status face_models_dir_default(char *buf, size_t cap);
 
-/* Loads blazeface, facemesh, faceres, mobileface, antispoof and liveness
- * (<name>.json in models_dir). opts may be NULL (defaults). */
+/* Loads blazeface, facemesh, faceres, mobileface, antispoof, liveness and,
+ * with refine_eyes, iris (<name>.json in models_dir). opts may be NULL
+ * (defaults). */
 ks_status face_engine_open(const char *models_dir, const face_engine_opts *opts, face_engine **out,
                            char *err, size_t err_cap);
 void face_engine_close(face_engine *eng);
@@ -150,7 +164,7 @@ ks_status face_match(face_engine *eng, const img_image *portrait, const img_imag
 
 /* Per-stage wall time of the last face_analyze() call, milliseconds. */
 typedef struct face_timing {
-    double detect_ms, mesh_ms, embed_ms, align_embed_ms, passive_ms, total_ms;
+    double detect_ms, mesh_ms, iris_ms, embed_ms, align_embed_ms, passive_ms, total_ms;
 } face_timing;
 void face_last_timing(const face_engine *eng, face_timing *out);
 
