@@ -1,5 +1,6 @@
 /* keyfile.c — see keyfile.h. */
 #include "keyfile.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,17 +26,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* One non-comment line "<id> <hex>" (already NUL-terminated, no newline). */
 static ks_status parse_line(const char *line, keyfile_key *k)
 {
@@ -53,8 +43,8 @@ static ks_status parse_line(const char *line, keyfile_key *k)
     while (*p == ' ' || *p == '\t')
         p++;
     for (size_t i = 0; i < KEYFILE_KEY_LEN; i++) {
-        int hi = hex_value(p[2 * i]);
-        int lo = hi < 0 ? -1 : hex_value(p[2 * i + 1]);
+        int hi = hex_digit_value(p[2 * i]);
+        int lo = hi < 0 ? -1 : hex_digit_value(p[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return KS_ERR_MALFORMED;
         k->key[i] = (uint8_t)(hi << 4 | lo);

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "emrtd.h"
+#include "hex.h"
 #include "kioskctl.h"
 #include "pcsc.h"
 #include "vn_cccd.h"
@@ -85,17 +86,10 @@ static bool parse_hex8(const char *s, uint8_t out[8])
     for (size_t i = 0; i < 8; i++) {
         unsigned v = 0;
         for (size_t j = 0; j < 2; j++) {
-            char ch = s[2 * i + j];
-            unsigned d;
-            if (ch >= '0' && ch <= '9')
-                d = (unsigned)(ch - '0');
-            else if (ch >= 'a' && ch <= 'f')
-                d = (unsigned)(ch - 'a' + 10);
-            else if (ch >= 'A' && ch <= 'F')
-                d = (unsigned)(ch - 'A' + 10);
-            else
+            int d = hex_digit_value(s[2 * i + j]);
+            if (d < 0)
                 return false;
-            v = v << 4 | d;
+            v = v << 4 | (unsigned)d;
         }
         out[i] = (uint8_t)v;
     }
