@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -95,6 +96,50 @@ static void directory_yields_jpegs_in_name_order_then_ends(void **state)
     }
     snprintf(path, sizeof path, "%s/notes.txt", dir);
     unlink(path);
+    rmdir(dir);
+}
+
+/* As a stand-in camera the directory loops with rising timestamps, and a
+ * frame is never delivered before its time (frame i at i / fps). */
+static void directory_as_camera_loops_and_keeps_time(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ks_frames_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[2][256];
+    for (int i = 0; i < 2; i++) {
+        uint8_t *jpeg;
+        size_t len;
+        make_jpeg(10 * (uint32_t)(i + 1), 8, 100, &jpeg, &len);
+        snprintf(path[i], sizeof path[i], "%s/f%d.jpg", dir, i);
+        write_file(path[i], jpeg, len);
+        free(jpeg);
+    }
+    frame_source *src;
+    assert_int_equal(frame_source_open_dir_flags(dir, 20.0, FRAMES_LOOP | FRAMES_REALTIME, &src),
+                     KS_OK);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (uint32_t i = 0; i < 5; i++) {
+        img_image img;
+        uint64_t ts = 0;
+        assert_int_equal(frame_source_next(src, &img, &ts), KS_OK);
+        assert_int_equal(img.width, 10 * (i % 2 + 1));
+        assert_int_equal(ts, (uint64_t)i * 50000);
+        img_free(&img);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double elapsed_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    assert_true(elapsed_ms >= 199.0); /* frame 4 is due 200 ms after frame 0 */
+    /* a file that disappears ends the stream, as an unplugged camera would */
+    unlink(path[0]);
+    img_image img;
+    uint64_t ts;
+    assert_int_equal(frame_source_next(src, &img, &ts), KS_OK); /* f1 */
+    img_free(&img);
+    assert_int_equal(frame_source_next(src, &img, &ts), KS_ERR_NOT_FOUND);
+    frame_source_close(src);
+    unlink(path[1]);
     rmdir(dir);
 }
 
@@ -558,6 +603,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(directory_yields_jpegs_in_name_order_then_ends),
+        cmocka_unit_test(directory_as_camera_loops_and_keeps_time),
         cmocka_unit_test(missing_directory_and_bad_rate_are_refused),
         cmocka_unit_test(mjpeg_file_yields_three_frames_across_garbage),
         cmocka_unit_test(splitter_skips_cut_frames_and_waits_for_more_data),
