@@ -226,8 +226,9 @@ static void write_file(const char *path, const void *data, size_t len, mode_t mo
 
 static void write_in(const char *dir, const char *name, const char *text)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char path[512];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_true(n > 0 && (size_t)n < sizeof path);
     write_file(path, text, strlen(text), 0644);
 }
 
