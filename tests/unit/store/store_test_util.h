@@ -12,11 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "record_sample.h"
 #include "store.h"
 
-#define SAMPLE_NAME "Nguyễn Thị Thu Hương"
-#define SAMPLE_CCCD "079204012345"
-#define SAMPLE_ADDRESS "Số 12 Đường Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh"
 
 /* A fresh private directory under /tmp; the caller removes it with
  * tu_rmdir. */

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "record.h"
+#include "record_sample.h"
 #include "store_test_util.h"
 
 typedef struct fx {
@@ -53,46 +54,6 @@ static int teardown(void **state)
     free(f->dir);
     free(f);
     return 0;
-}
-
-static const uint8_t PORTRAIT[] = {0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F', 'I', 'F', 0xff, 0xd9};
-#define PORTRAIT_SHA256 "75dc4d75228f62d8d9f134cef2af43d444a0bbbc3a103709aa1c8476c8f19412"
-
-static record_input sample_input(record_purpose p)
-{
-    record_input in;
-    memset(&in, 0, sizeof in);
-    in.kiosk_id = "HCM-Q1-K07";
-    in.site_id = "HCM-Q1-UBND";
-    in.purpose = p;
-    in.document_type = "cccd";
-    in.card_read_at = 1795000000;
-    in.verified_at = 1795000004;
-    in.holder[RECORD_ID_NUMBER] = SAMPLE_CCCD;
-    in.holder[RECORD_FULL_NAME] = SAMPLE_NAME;
-    in.holder[RECORD_DATE_OF_BIRTH] = "2004-03-15";
-    in.holder[RECORD_SEX] = "Nữ";
-    in.holder[RECORD_NATIONALITY] = "Việt Nam";
-    in.holder[RECORD_ETHNICITY] = "Kinh";
-    in.holder[RECORD_RELIGION] = "Không";
-    in.holder[RECORD_PLACE_OF_ORIGIN] = "Xã Tân Phú, Huyện Đức Hòa, Long An";
-    in.holder[RECORD_PLACE_OF_RESIDENCE] = SAMPLE_ADDRESS;
-    in.holder[RECORD_FATHER_NAME] = "Nguyễn Văn Bình";
-    in.holder[RECORD_MOTHER_NAME] = "Trần Thị Lan";
-    in.holder[RECORD_DATE_OF_EXPIRY] = "2029-03-15";
-    in.passive_auth = "passed";
-    in.active_auth = "not_supported";
-    in.chip_auth = "passed";
-    in.verdict = "genuine";
-    in.face_match_permille = 873;
-    in.face_match = "match";
-    in.liveness = "live";
-    in.consent_text_version = "vi-2026-01";
-    in.consent_given_at = 1795000001;
-    in.portrait = PORTRAIT;
-    in.portrait_len = sizeof PORTRAIT;
-    in.portrait_format = "jpeg";
-    return in;
 }
 
 static char *build_signed(fx *f, record_purpose p, const record_policy *pol, size_t *len)
@@ -222,7 +183,7 @@ static void minimisation_keeps_only_the_purposes_fields(void **state)
     json_object *p = json_object_object_get(rec, "portrait");
     assert_true(has_member(p, "sha256"));
     assert_false(has_member(p, "image_base64"));
-    assert_string_equal(json_object_get_string(json_object_object_get(p, "sha256")), PORTRAIT_SHA256);
+    assert_string_equal(json_object_get_string(json_object_object_get(p, "sha256")), SAMPLE_PORTRAIT_SHA256);
     json_object_put(rec);
 
     /* a policy file narrows the clinic and lets driving tests keep the image */
