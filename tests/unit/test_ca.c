@@ -25,6 +25,7 @@
 #include "ca.h"
 #include "chan.h"
 #include "tlv.h"
+#include "chip_keys.h"
 
 #define OID_CA_ECDH_AES128 "0.4.0.127.0.7.2.2.3.2.2"
 #define OID_CA_DH_3DES "0.4.0.127.0.7.2.2.3.1.1"
@@ -183,28 +184,6 @@ static const struct transport_ops CHIP_OPS = {chip_transmit, chip_atr, chip_caps
 
 /* ---- keys and the independent computation --------------------------------- */
 
-static EVP_PKEY *ec_chip_key(void)
-{
-    EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP256r1");
-    assert_non_null(pk);
-    return pk;
-}
-
-static EVP_PKEY *dh_chip_key(void)
-{
-    /* RFC 5114 section 2.2: 2048-bit MODP group with a 224-bit subgroup. */
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DHX", NULL);
-    EVP_PKEY *pk = NULL;
-    OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                                       (char *)"dh_2048_224", 0),
-                      OSSL_PARAM_construct_end()};
-    assert_non_null(ctx);
-    assert_int_equal(EVP_PKEY_keygen_init(ctx), 1);
-    assert_int_equal(EVP_PKEY_CTX_set_params(ctx, p), 1);
-    assert_int_equal(EVP_PKEY_keygen(ctx, &pk), 1);
-    EVP_PKEY_CTX_free(ctx);
-    return pk;
-}
 
 static size_t spki_of(EVP_PKEY *pk, uint8_t *out, size_t cap)
 {

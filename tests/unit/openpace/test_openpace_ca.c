@@ -38,6 +38,7 @@
 #include "tlv.h"
 
 #include "opace_util.h"
+#include "chip_keys.h"
 
 int KA_CTX_derive_keys(KA_CTX *ctx, const BUF_MEM *nonce, EVP_MD_CTX *md_ctx);
 
@@ -158,36 +159,7 @@ static void chip_sm_read(opace_chip *f, const uint8_t *cmd, size_t cmd_len, uint
     for (size_t i = 0; i < sizeof content; i++)
         content[i] = (uint8_t)i;
     assert_int_equal(EAC_increment_ssc(f->eac), 1);
-    BUF_MEM *plain = buf_of(content, sizeof content);
-    BUF_MEM *pad = EAC_add_iso_pad(f->eac, plain);
-    BUF_MEM *enc = EAC_encrypt(f->eac, pad);
-    assert_non_null(enc);
-    assert_true(enc->length + 19 <= sizeof body);
-    size_t n = 0;
-    body[n++] = 0x87;
-    body[n++] = (uint8_t)(enc->length + 1);
-    body[n++] = 0x01;
-    memcpy(body + n, enc->data, enc->length);
-    n += enc->length;
-    body[n++] = 0x99;
-    body[n++] = 0x02;
-    body[n++] = 0x90;
-    body[n++] = 0x00;
-    BUF_MEM *to_mac = buf_of(body, n);
-    BUF_MEM *to_mac_padded = EAC_add_iso_pad(f->eac, to_mac);
-    BUF_MEM *rmac = EAC_authenticate(f->eac, to_mac_padded);
-    assert_non_null(rmac);
-    assert_int_equal(rmac->length, 8);
-    body[n++] = 0x8E;
-    body[n++] = 0x08;
-    memcpy(body + n, rmac->data, 8);
-    n += 8;
-    BUF_MEM_free(plain);
-    BUF_MEM_free(pad);
-    BUF_MEM_free(enc);
-    BUF_MEM_free(to_mac);
-    BUF_MEM_free(to_mac_padded);
-    BUF_MEM_free(rmac);
+    size_t n = opace_sm_answer(f->eac, content, sizeof content, body, sizeof body);
     reply(resp, cap, len, 0x9000, body, n);
 }
 
@@ -223,28 +195,6 @@ static const struct transport_ops CHIP_OPS = {chip_transmit, chip_atr, chip_caps
 
 /* ---- keys and DG14 ---------------------------------------------------------- */
 
-static EVP_PKEY *ec_chip_key(void)
-{
-    EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP256r1");
-    assert_non_null(pk);
-    return pk;
-}
-
-/* RFC 5114 2048-bit MODP group with a 224-bit subgroup: standardised id 1. */
-static EVP_PKEY *dh_chip_key(void)
-{
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DHX", NULL);
-    EVP_PKEY *pk = NULL;
-    OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                                       (char *)"dh_2048_224", 0),
-                      OSSL_PARAM_construct_end()};
-    assert_non_null(ctx);
-    assert_int_equal(EVP_PKEY_keygen_init(ctx), 1);
-    assert_int_equal(EVP_PKEY_CTX_set_params(ctx, p), 1);
-    assert_int_equal(EVP_PKEY_keygen(ctx, &pk), 1);
-    EVP_PKEY_CTX_free(ctx);
-    return pk;
-}
 
 static void put_int(tlv_writer *w, int v)
 {
