@@ -30,7 +30,9 @@ typedef enum vendor_type {
     VENDOR_LED_SET = 0x02, /* host → fw: led id, mode (0 off, 1 on, 2 blink), period in 10 ms */
     VENDOR_BUZZER = 0x03,  /* host → fw: duration ms (LE16), frequency Hz (LE16) */
     VENDOR_STATUS = 0x04,  /* fw → host: flags, fw version (see docs); host → fw: empty = query */
-    VENDOR_ACK = 0x05      /* either way: acked seq, result (0 ok, 1 bad, 2 unsupported) */
+    VENDOR_ACK = 0x05,     /* either way: acked seq, result (0 ok, 1 bad, 2 unsupported) */
+    VENDOR_QR_ERROR = 0x06, /* fw → host: reason (1 byte, common/qr_line.h qr_error) */
+    VENDOR_QR_SCAN = 0x07  /* host → fw: empty; trigger one scan */
 } vendor_type;
 
 typedef enum vendor_event {

@@ -41,14 +41,6 @@
 #include "status.h"
 #include "vendor.h"
 
-/* Vendor types beyond common/vendor.h (docs/vendor-channel.md). */
-#ifndef VENDOR_QR_ERROR
-#define VENDOR_QR_ERROR 0x06u /* fw → host: reason (1 byte, qr_error) */
-#endif
-#ifndef VENDOR_QR_SCAN
-#define VENDOR_QR_SCAN 0x07u  /* host → fw: empty; trigger one scan */
-#endif
-
 #define READER_NFC_RETRY_MS 1000u
 #define READER_NFC_WRITE_MS 200u
 #define READER_HOST_IDLE_MS 100u     /* silence that ends a broken host frame */

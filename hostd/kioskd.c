@@ -303,7 +303,15 @@ static int start(kioskd *k)
         return 1;
     }
     const char *scanner = kconf_str("KIOSK_QR_SCANNER", NULL);
-    if (scanner && qr_serial_start(scanner, on_qr, k, &k->qr) != KS_OK) {
+    const char *vendor = kconf_str("KIOSK_QR_VENDOR", NULL);
+    if (scanner && vendor) {
+        fprintf(stderr, PROG ": set one of KIOSK_QR_SCANNER and KIOSK_QR_VENDOR\n");
+        return 2;
+    }
+    ks_status qst = scanner  ? qr_serial_start(scanner, on_qr, k, &k->qr)
+                    : vendor ? qr_serial_start_vendor(vendor, on_qr, k, &k->qr)
+                             : KS_OK;
+    if (qst != KS_OK) {
         fprintf(stderr, PROG ": cannot start the QR scanner thread\n");
         return 1;
     }

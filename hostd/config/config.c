@@ -42,6 +42,7 @@ static const struct {
     {"records", "policy_file", "KIOSK_RECORD_POLICY"},
     {"readers", "names", "KIOSK_READERS"},
     {"qr", "scanner", "KIOSK_QR_SCANNER"},
+    {"qr", "vendor", "KIOSK_QR_VENDOR"},
     {"camera", "device", "KIOSK_CAMERA"},
     {"camera", "frames", "KIOSK_CAMERA_FRAMES"},
     {"camera", "fps", "KIOSK_CAMERA_FPS"},

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -13,9 +14,11 @@
 #include <unistd.h>
 
 #include "qr_line.h"
+#include "vendor_link.h"
 
 struct qr_serial {
     char *device;
+    bool vendor;     /* the reader firmware's vendor channel, not a module */
     qr_serial_fn on_text;
     void *ctx;
     pthread_t thread;
@@ -48,9 +51,76 @@ static int open_raw(const char *device)
     return fd;
 }
 
+static void pause_ms(qr_serial *q, long ms)
+{
+    for (long waited = 0; waited < ms && !atomic_load(&q->stop); waited += 100)
+        usleep(100 * 1000);
+}
+
+static void deliver(qr_serial *q, const uint8_t *text, size_t len)
+{
+    char line[QR_TEXT_MAX + 1];
+    if (len > QR_TEXT_MAX)
+        return; /* the firmware never sends more; a longer frame is not a CCCD QR */
+    memcpy(line, text, len);
+    line[len] = '\0';
+    q->on_text(q->ctx, line, len);
+    memset(line, 0, sizeof line);
+}
+
+static bool on_vendor_frame(const vendor_frame *f, void *ctx, int *rc)
+{
+    qr_serial *q = ctx;
+    if (f->type == VENDOR_QR_TEXT) {
+        deliver(q, f->payload, f->len);
+        *rc = VLINK_OK;
+        return true;
+    }
+    if (f->type == VENDOR_QR_ERROR) {
+        if (f->len >= 1 && f->payload[0] != QR_ERR_TIMEOUT)
+            atomic_fetch_add(&q->dropped, 1); /* a bad line; "nothing in view" is normal */
+        *rc = VLINK_FAIL;
+        return true;
+    }
+    return false;
+}
+
+/* The reader firmware scans when asked (QR_SCAN) and answers QR_TEXT or,
+ * after its scan timeout, QR_ERROR: ask again at once, so it keeps
+ * scanning; after a code, pause as the module loop does. */
+static void vendor_loop(qr_serial *q)
+{
+    vlink l;
+    bool open = false;
+    while (!atomic_load(&q->stop)) {
+        if (!open) {
+            if (vlink_open(&l, q->device) != 0) {
+                pause_ms(q, 1000);
+                continue;
+            }
+            l.stop = &q->stop;
+            open = true;
+        }
+        int rc = vlink_transact(&l, vlink_now_ms() + 8000, VENDOR_QR_SCAN, NULL, 0, on_vendor_frame, q);
+        if (rc == VLINK_TTY) {
+            vlink_close(&l);
+            open = false;
+            pause_ms(q, 1000);
+        } else if (rc == VLINK_OK) {
+            pause_ms(q, QR_SERIAL_RETRIGGER_MS);
+        }
+    }
+    if (open)
+        vlink_close(&l);
+}
+
 static void *qr_thread(void *arg)
 {
     qr_serial *q = arg;
+    if (q->vendor) {
+        vendor_loop(q);
+        return NULL;
+    }
     int fd = -1;
     long long last_trigger = 0;
     while (!atomic_load(&q->stop)) {
@@ -92,11 +162,7 @@ static void *qr_thread(void *arg)
             if (ev == QR_EV_TEXT) {
                 size_t len = 0;
                 const uint8_t *text = qr_rx_text(&q->rx, &len);
-                char line[QR_TEXT_MAX + 1];
-                memcpy(line, text, len);
-                line[len] = '\0';
-                q->on_text(q->ctx, line, len);
-                memset(line, 0, sizeof line);
+                deliver(q, text, len);
                 last_trigger = now_ms(); /* the next scan after the usual pause */
             } else if (ev == QR_EV_ERROR) {
                 atomic_fetch_add(&q->dropped, 1);
@@ -108,13 +174,15 @@ static void *qr_thread(void *arg)
     return NULL;
 }
 
-ks_status qr_serial_start(const char *device, qr_serial_fn on_text, void *ctx, qr_serial **out)
+static ks_status start(const char *device, bool vendor, qr_serial_fn on_text, void *ctx,
+                       qr_serial **out)
 {
     if (!device || !on_text || !out)
         return KS_ERR_ARG;
     qr_serial *q = calloc(1, sizeof *q);
     if (!q)
         return KS_ERR_NO_MEMORY;
+    q->vendor = vendor;
     q->device = strdup(device);
     q->on_text = on_text;
     q->ctx = ctx;
@@ -126,6 +194,17 @@ ks_status qr_serial_start(const char *device, qr_serial_fn on_text, void *ctx, q
     }
     *out = q;
     return KS_OK;
+}
+
+ks_status qr_serial_start(const char *device, qr_serial_fn on_text, void *ctx, qr_serial **out)
+{
+    return start(device, false, on_text, ctx, out);
+}
+
+ks_status qr_serial_start_vendor(const char *device, qr_serial_fn on_text, void *ctx,
+                                 qr_serial **out)
+{
+    return start(device, true, on_text, ctx, out);
 }
 
 void qr_serial_stop(qr_serial *q)

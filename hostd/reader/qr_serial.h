@@ -1,15 +1,16 @@
 /*
- * qr_serial.h — a serial QR scanner module wired straight to the kiosk (a
- * USB-serial or UART scan engine with the SYN-prefixed command set; see
- * firmware/qr/qr_scan.h for the same module behind the reader firmware).
+ * qr_serial.h — the kiosk's QR scanner: either a serial scanner module wired
+ * straight to the kiosk (a USB-serial or UART scan engine with the
+ * SYN-prefixed command set, as in firmware/qr/qr_scan.h), or the module
+ * behind our reader firmware, reached over its vendor channel.
  *
- * qr_serial_start() opens the device in raw mode and runs a thread that
- * keeps the module scanning: it sends the trigger (SYN 'T' CR) every
- * QR_SERIAL_RETRIGGER_MS, so a module in host-trigger mode behaves like one
- * in presentation mode (a card left under it is reported again each time). Each complete,
- * valid line goes to the callback (on the thread; the text is valid during
- * the call only). Malformed lines are dropped (common/qr_line.h) and
- * counted. A device that disappears is reopened every second.
+ * Either way a thread keeps the scanner scanning and hands each complete,
+ * valid text to the callback (on the thread; valid during the call only).
+ * A module gets the trigger (SYN 'T' CR) every QR_SERIAL_RETRIGGER_MS, so
+ * one in host-trigger mode behaves like one in presentation mode (a card
+ * left under it is reported again each time); malformed lines are dropped
+ * (common/qr_line.h) and counted. A device that disappears is reopened
+ * every second.
  *
  * The text is personal data: nothing here logs it.
  */
@@ -27,6 +28,12 @@ typedef void (*qr_serial_fn)(void *ctx, const char *text, size_t len);
 typedef struct qr_serial qr_serial;
 
 ks_status qr_serial_start(const char *device, qr_serial_fn on_text, void *ctx, qr_serial **out);
+/* The same for a scanner behind the reader firmware: its vendor channel
+ * (docs/vendor-channel.md, hostd/reader/vendor_link.h) on device, asked to
+ * scan again and again (QR_SCAN); each QR_TEXT goes to the callback. */
+ks_status qr_serial_start_vendor(const char *device, qr_serial_fn on_text, void *ctx,
+                                 qr_serial **out);
+
 /* Stops the thread and closes the device. */
 void qr_serial_stop(qr_serial *q);
 /* Lines dropped as malformed so far. */

@@ -4,7 +4,12 @@
 # pty, frames of a simulated citizen as the camera, the reference receiver
 # over HTTPS, and kioskd's local API.
 #
-#   kioskd.sh session|clinic|driving-test|lodging|faults|restart
+#   kioskd.sh session|clinic|driving-test|lodging|faults|restart|two-readers|
+#             systemd|firmware
+# firmware: the reader is our firmware (the native board, a Linux process on
+# ptys) with the emulated PN532 holding the card and the emulated scanner
+# module; pcscd drives it with libccidtwin and kioskd gets the QR code over
+# the firmware's vendor channel.
 #
 # Environment (from CTest): KS_SOURCE_DIR, KS_BUILD_DIR.
 set -euo pipefail
@@ -27,7 +32,33 @@ case $scenario in
   driving-test) export SIM_MODE=driving-test ;;
   lodging) export SIM_MODE=lodging ;;
 esac
+fw_pids=()
+if [ "$scenario" = firmware ]; then
+  # Short APDUs only through a serial CCID reader: an ECDSA AA key.
+  export SIM_CARD_ARGS="--aa ecdsa" SIM_QR_VENDOR="$T/vendor-tty" SIM_READERS="Kiosk Reader 0 00 00"
+fi
 sim_prepare "$T/kiosk"
+pcscd_args=()
+if [ "$scenario" = firmware ]; then
+  "$SIM_BIN/tools/pn532emu/kiosk-pn532emu" --card "$SIM_WORK/card" --pty-link "$T/nfc" 2>"$T/pn532emu.log" &
+  fw_pids+=($!)
+  "$SIM_BIN/tools/qremu/kiosk-qremu" --pty-link "$T/qr" --text-file "$SIM_WORK/qr.txt" 2>"$T/qremu.log" &
+  fw_pids+=($!)
+  for _ in $(seq 100); do [ -e "$T/nfc" ] && [ -e "$T/qr" ] && break; sleep 0.05; done
+  "$SIM_BIN/firmware/kiosk-reader-native" --uart nfc="$T/nfc" --uart qr="$T/qr" --pty-file "$T/ptys" \
+    2>"$T/native.err" &
+  fw_pids+=($!)
+  for _ in $(seq 100); do [ -s "$T/ptys" ] && break; sleep 0.05; done
+  [ -s "$T/ptys" ] || fail "the native firmware did not start: $(cat "$T/native.err")"
+  ln -s "$(awk '$1=="vendor"{print $2}' "$T/ptys")" "$T/vendor-tty"
+  debug_tty=$(awk '$1=="debug"{print $2}' "$T/ptys")
+  stty -F "$debug_tty" raw -echo
+  cat "$debug_tty" >"$T/debug.log" 2>/dev/null &   # drained, so the firmware never waits
+  fw_pids+=($!)
+  pcscd_args=(--serial "$(awk '$1=="host"{print $2}' "$T/ptys")")
+fi
+# The firmware's processes go first: sim_stop waits for every child.
+trap 'for p in "${fw_pids[@]}"; do kill "$p" 2>/dev/null || true; done; sim_stop; [ -n "${KS_KEEP:-}" ] || rm -rf "$T"' EXIT
 export -f $(compgen -A function | grep '^sim_')
 export SIM_BIN SIM_ROOT SIM_MODELS SIM_SAMPLES SIM_FRAMES SIM_WORK scenario
 
@@ -296,10 +327,24 @@ PY
     grep -q '^STOPPING=1' "$T/notify.log" || fail "no STOPPING=1"
     pass "READY=1, $(grep -c '^WATCHDOG=1' "$T/notify.log") watchdog pings in 3 s at WatchdogSec=1s, STOPPING=1 and exit 0 on SIGTERM"
     ;;
+  firmware)
+    # The card lies in the emulated PN532's field from the start.
+    sim_receiver_start
+    sim_kioskd_start || fail "kioskd did not start"
+    [ "$SIM_READER" = "Kiosk Reader 0 00 00" ] || fail "kioskd serves $SIM_READER"
+    sim_wait_state consent 180 >/dev/null || fail "no consent step through the firmware"
+    sim_consent true >/dev/null
+    done=$(sim_wait_state done 30) || fail "no done state"
+    [ "$(jq -r .outcome.verdict <<<"$done")" = genuine ] || fail "verdict: $done"
+    for _ in $(seq 50); do [ "$(uploaded_count)" = 1 ] && break; sleep 0.2; done
+    [ "$(uploaded_count)" = 1 ] || fail "record not uploaded"
+    read_s=$(sim_api "$SIM_API/metrics" | sed -n 's/^kiosk_stage_seconds_sum{stage="read"} //p')
+    pass "a citizen through the reader firmware: QR over the vendor channel, chip through libccidtwin and the emulated PN532 (chip read ${read_s} s), face, consent, uploaded"
+    ;;
   *)
     fail "unknown scenario"
     ;;
   esac
 }
 export -f inside
-"$root/tools/with-pcscd" -- bash -c inside
+"$root/tools/with-pcscd" "${pcscd_args[@]}" -- bash -c inside

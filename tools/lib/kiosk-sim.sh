@@ -7,7 +7,11 @@
 #                            certificate for the receiver, kiosk.conf.
 #                            Needs SIM_BIN (build dir), SIM_MODELS, SIM_SAMPLES,
 #                            SIM_FRAMES (a directory of camera frames; see
-#                            sim_make_frames). SIM_MODE picks the mode.
+#                            sim_make_frames). SIM_MODE picks the mode;
+#                            SIM_CARD_ARGS adds kiosk-mkcard options;
+#                            SIM_QR_VENDOR (a tty path) reads QR codes over
+#                            the reader firmware's vendor channel instead of
+#                            a scanner module; SIM_READERS names the readers.
 #   sim_make_frames OUT      the simulated citizen in front of the camera
 #   sim_receiver_start       the reference receiver (HTTPS) → SIM_RECEIVER_URL
 # Inside tools/with-pcscd (needs KS_VPCD_PORT):
@@ -41,7 +45,7 @@ sim_prepare() {
   export KS_PORTRAIT_BIN="$SIM_BIN/tools/portrait/kiosk-portrait"
   "$SIM_ROOT/tools/make-portrait" 1 0 "$SIM_WORK/portrait.jpg" >/dev/null
   "$SIM_BIN/tools/mkcard/kiosk-mkcard" --profile "$SIM_ROOT/tools/mkcard/profiles/cccd-sample.json" \
-    --portrait "$SIM_WORK/portrait.jpg" --out "$SIM_WORK/card" >/dev/null
+    --portrait "$SIM_WORK/portrait.jpg" ${SIM_CARD_ARGS:-} --out "$SIM_WORK/card" >/dev/null
   "$SIM_BIN/tools/mkcard/kiosk-mkcard" --print-qr "$SIM_WORK/card" >"$SIM_WORK/qr.txt"
   openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null |
     openssl pkcs8 -topk8 -nocrypt -out "$SIM_WORK/sign.pem"
@@ -75,7 +79,9 @@ backoff_base_ms = 200
 backoff_cap_ms = 1000
 timeout_ms = 5000
 [qr]
-scanner = $SIM_WORK/qr-tty
+$(if [ -n "${SIM_QR_VENDOR:-}" ]; then echo "vendor = $SIM_QR_VENDOR"; else echo "scanner = $SIM_WORK/qr-tty"; fi)
+[readers]
+names = ${SIM_READERS:-}
 [camera]
 frames = $SIM_FRAMES
 fps = 8
@@ -109,10 +115,12 @@ sim_receiver_start() {
 sim_api() { curl -sS --max-time 10 -H "Authorization: Bearer $SIM_TOKEN" "$@"; }
 
 sim_kioskd_start() {
-  "$SIM_BIN/tools/qremu/kiosk-qremu" --pty-link "$SIM_WORK/qr-tty" --text-file "$SIM_WORK/qr.txt" \
-    --trigger-mode host >/dev/null 2>>"$SIM_WORK/qremu.log" &
-  sim_pids+=($!)
-  for _ in $(seq 100); do [ -e "$SIM_WORK/qr-tty" ] && break; sleep 0.05; done
+  if [ -z "${SIM_QR_VENDOR:-}" ]; then
+    "$SIM_BIN/tools/qremu/kiosk-qremu" --pty-link "$SIM_WORK/qr-tty" --text-file "$SIM_WORK/qr.txt" \
+      --trigger-mode host >/dev/null 2>>"$SIM_WORK/qremu.log" &
+    sim_pids+=($!)
+    for _ in $(seq 100); do [ -e "$SIM_WORK/qr-tty" ] && break; sleep 0.05; done
+  fi
   "$SIM_BIN/hostd/kioskd" >/dev/null 2>>"$SIM_WORK/kioskd.log" &
   SIM_KIOSKD_PID=$!
   sim_pids+=("$SIM_KIOSKD_PID")
